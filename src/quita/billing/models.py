@@ -1,0 +1,253 @@
+"""The ledger: transactions, the invoices that bill them, and the record of each billing run."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from quita.core.models import Entity
+from quita.core.money import MoneyField
+from quita.customers.models import Category, Customer, Service
+
+
+class TransactionKind(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    CREDIT = "credit", _("Credit")
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    FEE = "fee", _("Fee")
+
+
+# Kinds that raise what the customer owes are stored positive, the others negative.
+POSITIVE_KINDS = (TransactionKind.CHARGE, TransactionKind.FEE, TransactionKind.REFUND)
+NEGATIVE_KINDS = (TransactionKind.CREDIT, TransactionKind.PAYMENT)
+
+
+class CreditType(models.TextChoices):
+    CASH_PAYMENT = "cash_payment", _("Cash payment")
+    DISCOUNT = "discount", _("Discount")
+    OUTAGE_COMPENSATION = "outage_compensation", _("Service-outage compensation")
+    OVERPAYMENT = "overpayment", _("Overpayment")
+    OTHER = "other", _("Other")
+
+
+class TransactionSource(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    RECURRING = "recurring", _("Recurring billing")
+    PAYMENT = "payment", _("Payment")
+
+
+class Transaction(models.Model):
+    """One line of a customer's ledger. Amounts are signed: charges positive, credits and payments negative."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
+    kind = models.CharField(_("kind"), max_length=16, choices=TransactionKind.choices)
+    credit_type = models.CharField(_("credit type"), max_length=24, choices=CreditType.choices, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    amount = MoneyField(_("amount"))
+    date = models.DateField(_("date"))
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=TransactionSource.choices, default=TransactionSource.MANUAL
+    )
+    invoice = models.ForeignKey(
+        "Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        help_text=_("The invoice that billed this line."),
+    )
+    paid_invoice = models.ForeignKey(
+        "Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_transactions",
+        help_text=_("For payments and refunds: the invoice they settle."),
+    )
+    is_void = models.BooleanField(_("void"), default=False)
+    void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    billing_run = models.ForeignKey("BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=TransactionKind.values), name="transaction_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind__in=POSITIVE_KINDS, amount__gt=0) | Q(kind__in=NEGATIVE_KINDS, amount__lt=0)),
+                name="transaction_amount_sign",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_void=False) | Q(invoice__isnull=True, paid_invoice__isnull=True),
+                name="transaction_void_not_billed",
+            ),
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=True) | Q(paid_invoice__isnull=True), name="transaction_billed_or_settling"
+            ),
+            # At most one recurring charge per service and period: the billing run's idempotency key.
+            models.UniqueConstraint(
+                fields=["service", "period_start"],
+                condition=Q(source="recurring"),
+                name="transaction_one_recurring_charge_per_period",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-date", "-id"], name="tx_customer_date_idx"),
+            models.Index(fields=["entity", "-date", "-id"], name="tx_entity_date_idx"),
+            models.Index(
+                fields=["customer", "date"],
+                condition=Q(invoice__isnull=True, paid_invoice__isnull=True, is_void=False),
+                name="tx_unbilled_idx",
+            ),
+            models.Index(fields=["invoice"], name="tx_invoice_idx"),
+            models.Index(fields=["paid_invoice"], name="tx_paid_invoice_idx"),
+            models.Index(fields=["billing_run", "customer"], name="tx_billing_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title} {self.amount}"
+
+    @property
+    def is_billed(self) -> bool:
+        """Billed: on an invoice as a line, or settling one (payments, refunds). Unbilled lines await an invoice."""
+        return self.invoice_id is not None or self.paid_invoice_id is not None
+
+
+class InvoiceStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+class Invoice(models.Model):
+    """A bill: unbilled transactions of one customer gathered under a gapless number. Never edited once issued."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("number"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    issue_date = models.DateField(_("issue date"))
+    due_date = models.DateField(_("due date"))
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only transactions of this category were billed."),
+    )
+    total = MoneyField(_("total"))
+    amount_paid = MoneyField(_("amount paid"), default=0)
+    status = models.CharField(_("status"), max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.UNPAID)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=24, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=120, blank=True)
+    void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    billing_run = models.ForeignKey("BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    batch = models.UUIDField(
+        null=True, blank=True, editable=False, help_text=_("The generation call that created the invoice.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issue_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "year", "sequence"], name="invoice_unique_sequence"),
+            models.UniqueConstraint(fields=["entity", "number"], name="invoice_unique_number"),
+            models.CheckConstraint(condition=Q(status__in=InvoiceStatus.values), name="invoice_status_valid"),
+            models.CheckConstraint(condition=Q(due_date__gte=F("issue_date")), name="invoice_due_after_issue"),
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="invoice_period_valid"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_amount_paid_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_idx"),
+            models.Index(fields=["entity", "-issue_date", "-id"], name="invoice_entity_idx"),
+            models.Index(fields=["entity", "status", "due_date"], name="invoice_status_due_idx"),
+            models.Index(fields=["batch", "customer"], name="invoice_batch_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def balance(self):
+        """What is still open: total minus payments (never below zero)."""
+        if self.status == InvoiceStatus.VOID:
+            return self.total * 0
+        return max(self.total - self.amount_paid, self.total * 0)
+
+
+class BillingRunKind(models.TextChoices):
+    RECURRING = "recurring", _("Recurring billing")
+    INVOICE_RUN = "invoice_run", _("Invoice run")
+
+
+class BillingRunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    DONE_WITH_ERRORS = "done_with_errors", _("Done with errors")
+    FAILED = "failed", _("Failed")
+
+
+class BillingRun(models.Model):
+    """What one billing run did: counts, totals, errors and how long it took."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="billing_runs")
+    kind = models.CharField(_("kind"), max_length=16, choices=BillingRunKind.choices)
+    run_date = models.DateField(_("billing date"))
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=BillingRunStatus.choices, default=BillingRunStatus.RUNNING
+    )
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    charges_created = models.PositiveIntegerField(_("charges created"), default=0)
+    charges_total = MoneyField(_("charges total"), default=0)
+    invoices_created = models.PositiveIntegerField(_("invoices created"), default=0)
+    invoices_total = MoneyField(_("invoices total"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=3, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.run_date} ({self.get_status_display()})"

@@ -1,0 +1,92 @@
+"""Money: one field, one rounding rule, one allocation function.
+
+Every amount in Quita is a `Decimal` with two places. Rounding is ROUND_HALF_UP (the rule Brazilian
+banks and the Receita use for centavos), applied only here. Every split goes through `allocate`, so
+the parts always add up to the whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_DIGITS = 14
+
+
+class MoneyField(models.DecimalField):
+    """A monetary amount: DecimalField(max_digits=14, decimal_places=2)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", MAX_DIGITS)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        path = "quita.core.money.MoneyField"
+        return name, path, args, kwargs
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round a Decimal to centavos, half up. The only rounding rule in Quita."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"money must be Decimal, not {type(value).__name__}")
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_money(value: object) -> Decimal:
+    """Read an amount given as a string, int or Decimal with at most two decimals; floats are refused.
+
+    Raises ValueError with a short reason (`float`, `invalid`, `too_many_decimals`).
+    """
+    if isinstance(value, bool | float):
+        raise ValueError("float")
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise ValueError("invalid") from None
+    if not amount.is_finite():
+        raise ValueError("invalid")
+    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
+        raise ValueError("too_many_decimals")
+    return amount.quantize(CENT)
+
+
+def allocate(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
+    """Split `total` in proportion to `weights` so that the parts add up to `total` exactly.
+
+    Largest-remainder method on centavos: each part gets its floor, and the centavos left over go,
+    one each, to the parts with the largest remainders (ties to the earliest part). Negative totals
+    are split as the mirror of the positive split.
+    """
+    if not weights:
+        raise ValueError("allocate needs at least one weight")
+    weights = [Decimal(w) for w in weights]
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        raise ValueError("weights must not all be zero")
+    if total < 0:
+        return [-part for part in allocate(-total, weights)]
+    cents = int((round_money(total) / CENT).to_integral_value())
+    raw = [Decimal(cents) * w / weight_sum for w in weights]
+    floors = [int(r.to_integral_value(rounding=ROUND_DOWN)) for r in raw]
+    left = cents - sum(floors)
+    by_remainder = sorted(range(len(raw)), key=lambda i: (-(raw[i] - floors[i]), i))
+    for i in by_remainder[:left]:
+        floors[i] += 1
+    return [Decimal(c) * CENT for c in floors]
+
+
+def prorate(amount: Decimal, days_used: int, days_in_period: int) -> Decimal:
+    """The share of `amount` for `days_used` out of `days_in_period`, rounded half up to centavos."""
+    if days_in_period <= 0 or not 0 <= days_used <= days_in_period:
+        raise ValueError("days_used must be within the period")
+    if days_used == days_in_period:
+        return round_money(amount)
+    return round_money(amount * days_used / days_in_period)

@@ -1,0 +1,332 @@
+"""State changes for customers, products, contracts and services. One transaction each, logged."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from quita.core.activity import activity_record, snapshot
+from quita.core.errors import Conflict, ValidationFailed
+from quita.core.models import ActivityAction, Entity
+from quita.core.money import parse_money
+from quita.core.permissions import ensure_permission
+from quita.customers.models import (
+    Category,
+    Contract,
+    ContractStatus,
+    Customer,
+    PersonType,
+    Product,
+    Service,
+    validate_document,
+)
+
+CUSTOMER_FIELDS = [
+    "person_type",
+    "document",
+    "name",
+    "trade_name",
+    "emails",
+    "phones",
+    "street",
+    "number",
+    "complement",
+    "district",
+    "city",
+    "state",
+    "postal_code",
+    "condominium",
+    "is_active",
+]
+
+
+def _price(value, field: str = "price") -> Decimal:
+    try:
+        price = parse_money(value)
+    except ValueError as error:
+        code = {"float": "amount_is_float", "too_many_decimals": "amount_too_many_decimals"}.get(
+            str(error), "amount_invalid"
+        )
+        raise ValidationFailed(
+            _("Enter the amount as a decimal string with at most two decimals."),
+            code=code,
+            fields={field: [_("Invalid amount.")]},
+        ) from None
+    if price < 0:
+        raise ValidationFailed(
+            _("The price cannot be negative."), code="negative_price", fields={field: [_("Must be zero or more.")]}
+        )
+    return price
+
+
+def category_get(value: Category | str | int | None) -> Category | None:
+    """A category by instance, code or id; unknown → ValidationFailed(unknown_category)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Category):
+        return value
+    lookup = {"pk": int(value)} if str(value).isdigit() else {"code": str(value)}
+    try:
+        return Category.objects.get(**lookup)
+    except Category.DoesNotExist:
+        raise ValidationFailed(
+            _("Unknown category."), code="unknown_category", fields={"category": [_("Unknown category.")]}
+        ) from None
+
+
+def _clean_customer_fields(data: dict) -> dict:
+    person_type = data.get("person_type")
+    if person_type not in PersonType.values:
+        raise ValidationFailed(
+            _("Person type must be PF or PJ."),
+            code="invalid_person_type",
+            fields={"person_type": [_("Must be PF or PJ.")]},
+        )
+    try:
+        data["document"] = validate_document(person_type, data.get("document", ""))
+    except ValidationError as error:
+        raise ValidationFailed(error.messages[0], code=error.code, fields={"document": error.messages}) from None
+    if not (data.get("name") or "").strip():
+        raise ValidationFailed(_("The name is required."), code="name_required", fields={"name": [_("Required.")]})
+    for key in ("emails", "phones"):
+        value = data.get(key) or []
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        data[key] = list(value)
+    from django.core.validators import validate_email
+
+    for email in data["emails"]:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed(
+                _("Invalid e-mail address: %(email)s") % {"email": email},
+                code="invalid_email",
+                fields={"emails": [_("Invalid e-mail address.")]},
+            ) from None
+    return data
+
+
+@transaction.atomic
+def customer_create(*, entity: Entity, actor, **fields) -> Customer:
+    """Register a customer; the CPF/CNPJ is validated and stored as digits, unique within the entity."""
+    ensure_permission(actor=actor, entity=entity, action="manage_customers")
+    data = _clean_customer_fields({k: v for k, v in fields.items() if k in CUSTOMER_FIELDS})
+    if Customer.objects.filter(entity=entity, document=data["document"]).exists():
+        raise Conflict(
+            _("A customer with this CPF/CNPJ already exists."),
+            code="customer_document_taken",
+            fields={"document": [_("Already registered.")]},
+        )
+    customer = Customer.objects.create(entity=entity, **data)
+    activity_record(
+        entity_id=entity.pk,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=customer,
+        customer_id=customer.pk,
+        summary=f"Customer {customer.name}",
+        after=snapshot(customer, CUSTOMER_FIELDS),
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor, **fields) -> Customer:
+    """Change a customer's data; the activity log keeps the values before and after."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    ensure_permission(actor=actor, entity=customer.entity_id, action="manage_customers")
+    before = snapshot(customer, CUSTOMER_FIELDS)
+    data = {**before, **{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS}}
+    data = _clean_customer_fields(data)
+    for key, value in data.items():
+        setattr(customer, key, value)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise Conflict(_("A customer with this CPF/CNPJ already exists."), code="customer_document_taken") from None
+    activity_record(
+        entity_id=customer.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=customer,
+        customer_id=customer.pk,
+        before=before,
+        after=snapshot(customer, CUSTOMER_FIELDS),
+    )
+    return customer
+
+
+@transaction.atomic
+def product_create(*, entity: Entity, actor, name: str, category, price, is_active: bool = True) -> Product:
+    """Add a product/plan with its recurring price."""
+    ensure_permission(actor=actor, entity=entity, action="manage_catalog")
+    product = Product.objects.create(
+        entity=entity, name=name, category=category_get(category), price=_price(price), is_active=is_active
+    )
+    activity_record(
+        entity_id=entity.pk,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=product,
+        summary=f"Product {name}",
+        after=snapshot(product, ["name", "category", "price"]),
+    )
+    return product
+
+
+def _check_day(value: int, field: str) -> int:
+    if not isinstance(value, int) or not 1 <= value <= 31:
+        raise ValidationFailed(
+            _("The day must be between 1 and 31."), code="invalid_day", fields={field: [_("Between 1 and 31.")]}
+        )
+    return value
+
+
+def _check_period(start: datetime.date, end: datetime.date | None) -> None:
+    if end is not None and end < start:
+        raise ValidationFailed(
+            _("The end date is before the start date."),
+            code="end_before_start",
+            fields={"end_date": [_("Before the start date.")]},
+        )
+
+
+@transaction.atomic
+def contract_create(
+    *,
+    customer: Customer,
+    actor,
+    billing_day: int,
+    due_day: int,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    description: str = "",
+    status: str = ContractStatus.ACTIVE,
+) -> Contract:
+    """Open a contract for a customer with its billing and due days."""
+    ensure_permission(actor=actor, entity=customer.entity_id, action="manage_customers")
+    _check_day(billing_day, "billing_day")
+    _check_day(due_day, "due_day")
+    _check_period(start_date, end_date)
+    if status not in ContractStatus.values:
+        raise ValidationFailed(_("Unknown contract status."), code="invalid_status")
+    contract = Contract.objects.create(
+        entity_id=customer.entity_id,
+        customer=customer,
+        billing_day=billing_day,
+        due_day=due_day,
+        start_date=start_date,
+        end_date=end_date,
+        description=description,
+        status=status,
+    )
+    activity_record(
+        entity_id=customer.entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=contract,
+        customer_id=customer.pk,
+        summary=f"Contract #{contract.pk}",
+        after=snapshot(contract, ["billing_day", "due_day", "start_date", "end_date", "status"]),
+    )
+    return contract
+
+
+@transaction.atomic
+def contract_update(*, contract: Contract, actor, **fields) -> Contract:
+    """Change a contract's days, dates or status."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    ensure_permission(actor=actor, entity=contract.entity_id, action="manage_customers")
+    names = ["billing_day", "due_day", "start_date", "end_date", "status", "description"]
+    before = snapshot(contract, names)
+    for key in names:
+        if key in fields:
+            setattr(contract, key, fields[key])
+    _check_day(contract.billing_day, "billing_day")
+    _check_day(contract.due_day, "due_day")
+    _check_period(contract.start_date, contract.end_date)
+    if contract.status not in ContractStatus.values:
+        raise ValidationFailed(_("Unknown contract status."), code="invalid_status")
+    contract.save()
+    activity_record(
+        entity_id=contract.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=contract,
+        customer_id=contract.customer_id,
+        before=before,
+        after=snapshot(contract, names),
+    )
+    return contract
+
+
+@transaction.atomic
+def service_create(
+    *,
+    contract: Contract,
+    actor,
+    product: Product,
+    start_date: datetime.date,
+    price=None,
+    category=None,
+    end_date: datetime.date | None = None,
+    description: str = "",
+) -> Service:
+    """Add a line to a contract; price and category default to the product's."""
+    ensure_permission(actor=actor, entity=contract.entity_id, action="manage_customers")
+    if product.entity_id != contract.entity_id:
+        raise ValidationFailed(_("The product belongs to another entity."), code="product_other_entity")
+    _check_period(start_date, end_date)
+    service = Service.objects.create(
+        contract=contract,
+        product=product,
+        description=description,
+        price=product.price if price is None else _price(price),
+        category=category_get(category) or product.category,
+        start_date=start_date,
+        end_date=end_date,
+    )
+    activity_record(
+        entity_id=contract.entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=service,
+        customer_id=contract.customer_id,
+        summary=f"Service {service}",
+        after=snapshot(service, ["product", "price", "category", "start_date", "end_date"]),
+    )
+    return service
+
+
+@transaction.atomic
+def service_update(*, service: Service, actor, **fields) -> Service:
+    """Change a service's price, category or dates (already billed periods keep their charges)."""
+    service = Service.objects.select_for_update().select_related("contract").get(pk=service.pk)
+    ensure_permission(actor=actor, entity=service.contract.entity_id, action="manage_customers")
+    names = ["description", "price", "category", "start_date", "end_date"]
+    before = snapshot(service, names)
+    if "price" in fields:
+        service.price = _price(fields["price"])
+    if "category" in fields:
+        service.category = category_get(fields["category"])
+    for key in ("description", "start_date", "end_date"):
+        if key in fields:
+            setattr(service, key, fields[key])
+    _check_period(service.start_date, service.end_date)
+    service.save()
+    activity_record(
+        entity_id=service.contract.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=service,
+        customer_id=service.contract.customer_id,
+        before=before,
+        after=snapshot(service, names),
+    )
+    return service

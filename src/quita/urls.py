@@ -1,8 +1,32 @@
-"""URLs: the admin, the REST API under /api/ and its schema."""
+"""URLs: the admin, and the REST API under /api/ with its OpenAPI schema and Swagger UI."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from quita.core.api import ENUM_NAME_OVERRIDES, ActivityViewSet, EntityViewSet, TokenView
+
+core_router = SimpleRouter()
+core_router.register("entities", EntityViewSet, basename="entity")
+core_router.register("activity", ActivityViewSet, basename="activity")
+
+api_patterns = [
+    path("token/", TokenView.as_view(), name="token"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings={"ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES}),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Payments first: its explicit `invoices/<id>/pay/` and `invoices/pay-many/` sit beside billing's router.
+    path("", include("quita.payments.api.urls")),
+    path("", include("quita.billing.api.urls")),
+    path("", include("quita.customers.api.urls")),
+    *core_router.urls,
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include((api_patterns, "api"))),
 ]

@@ -330,3 +330,32 @@ def service_update(*, service: Service, actor, **fields) -> Service:
         after=snapshot(service, names),
     )
     return service
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor, **fields) -> Product:
+    """Change a product's name, category, price or active flag (services already sold keep their own price)."""
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    ensure_permission(actor=actor, entity=product.entity_id, action="manage_catalog")
+    names = ["name", "category", "price", "is_active"]
+    before = snapshot(product, names)
+    if "name" in fields:
+        if not (fields["name"] or "").strip():
+            raise ValidationFailed(_("The name is required."), code="name_required", fields={"name": [_("Required.")]})
+        product.name = fields["name"].strip()
+    if "category" in fields:
+        product.category = category_get(fields["category"]) or product.category
+    if "price" in fields:
+        product.price = _price(fields["price"])
+    if "is_active" in fields:
+        product.is_active = bool(fields["is_active"])
+    product.save()
+    activity_record(
+        entity_id=product.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=product,
+        before=before,
+        after=snapshot(product, names),
+    )
+    return product

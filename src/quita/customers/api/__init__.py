@@ -1,0 +1,1 @@
+"""REST API of the customers app: serializers, views and URLs under /api/."""

@@ -1,0 +1,25 @@
+"""Filters of the payment list (the API and the staff screens share them)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from quita.core.filtersets import IdFilter
+from quita.payments.models import Payment, PaymentMethodKind, PaymentStatus
+
+
+class PaymentFilterSet(filters.FilterSet):
+    """`?customer=`, `?invoice=`, `?method=`, `?status=`, `?reference=`, `?date_after=`/`?date_before=` (received)."""
+
+    entity = IdFilter(field_name="entity_id", label=_("Entity"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    invoice = IdFilter(field_name="invoice_id", label=_("Invoice"))
+    method = filters.ChoiceFilter(choices=PaymentMethodKind.choices, label=_("Method"))
+    status = filters.ChoiceFilter(choices=PaymentStatus.choices, label=_("Status"))
+    reference = filters.CharFilter(label=_("Reference"), help_text=_("The receipt or bank reference, exactly."))
+    date = filters.DateFromToRangeFilter(field_name="received_on", label=_("Received on"))
+
+    class Meta:
+        model = Payment
+        fields = ["entity", "customer", "invoice", "method", "status", "reference", "date"]

@@ -135,14 +135,14 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def customers_lock(*, entity_id: int, first_id: int, last_id: int) -> None:
+def customers_lock(chunk: Chunk) -> None:
     """Lock the customer rows of a chunk (PostgreSQL; SQLite's IMMEDIATE transactions lock the whole file)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {_table(Customer)} WHERE entity_id = %s AND id BETWEEN %s AND %s ORDER BY id FOR UPDATE",
-            [entity_id, first_id, last_id],
+            [chunk.entity.pk, chunk.first_customer_id, chunk.last_customer_id],
         )
 
 
@@ -152,205 +152,164 @@ def customers_lock(*, entity_id: int, first_id: int, last_id: int) -> None:
 
 
 @dataclass(frozen=True)
-class ChargesResult:
+class Totals:
+    """How many rows a step created and what they add up to."""
+
     created: int
     total: Decimal
 
 
-def recurring_charges_insert(
-    *,
-    entity: Entity,
-    run_date: datetime.date,
-    first_customer_id: int,
-    last_customer_id: int,
-    billing_run_id: int | None,
-    actor_id: int | None,
-) -> ChargesResult:
-    """Create this period's recurring charge for every active service of the chunk billed on `run_date`.
+NOTHING = Totals(created=0, total=ZERO)
 
-    Whole periods (the common case) are one INSERT ... SELECT per billing day. Partial periods (a
-    service that starts after the period began or ends before it ends, or that started during the
-    previous period after that period was billed) are prorated by days in Python with `prorate`,
-    the one rounding rule, and inserted in bulk under the same unique key.
+
+@dataclass(frozen=True)
+class InvoiceBatch(Totals):
+    """The invoices one `invoices_generate` call created, found again by their batch id."""
+
+    batch: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A range of customer ids of one entity: the unit of work of a run, one database transaction."""
+
+    entity: Entity
+    first_customer_id: int
+    last_customer_id: int
+
+
+_TX_COLUMNS = (
+    "entity_id, customer_id, kind, credit_type, title, description, amount, date, service_id, category_id, "
+    "period_start, period_end, source, paid_invoice_id, is_void, void_reason, voided_at, voided_by_id, "
+    "billing_run_id, created_by_id, created_at"
+)
+
+
+def _whole_period_charges(
+    *, chunk: Chunk, run_date: datetime.date, billing_run_id: int | None, actor_id: int | None, now
+) -> tuple[str, dict]:
+    """A SELECT of the whole-period recurring charges billed on `run_date` in the chunk and not yet created.
+
+    Its columns are `_TX_COLUMNS`. One branch per billing day that falls on `run_date` (several on a
+    month's last day), joined with UNION ALL.
     """
     dialect = _Dialect()
-    now = timezone.now()
-    tx = _table(Transaction)
-    before = _count_run_charges(billing_run_id, first_customer_id, last_customer_id)
+    branches = []
+    params = {
+        "ch_entity": chunk.entity.pk,
+        "ch_first": chunk.first_customer_id,
+        "ch_last": chunk.last_customer_id,
+        "ch_run": billing_run_id,
+        "ch_actor": actor_id,
+        "ch_now": _db(Transaction, "created_at", now),
+        "ch_active": ContractStatus.ACTIVE,
+        "ch_date": _db(Transaction, "date", run_date),
+    }
     for billing_day in billing_days_on(run_date):
         period_start, period_end = billing_period(run_date, billing_day)
-        description = f"{period_start:%d/%m/%Y} – {period_end:%d/%m/%Y}"
-        params = {
-            "entity": entity.pk,
-            "billing_day": billing_day,
-            "first": first_customer_id,
-            "last": last_customer_id,
-            "start": _db(Transaction, "date", period_start),
-            "end": _db(Transaction, "date", period_end),
-            "description": description,
-            "run": billing_run_id,
-            "actor": actor_id,
-            "now": _db(Transaction, "created_at", now),
-            "active": ContractStatus.ACTIVE,
-        }
-        sql = f"""
-            INSERT INTO {tx} (entity_id, customer_id, kind, credit_type, title, description, amount, date,
-                              service_id, category_id, period_start, period_end, source, invoice_id,
-                              paid_invoice_id, is_void, void_reason, voided_at, voided_by_id, billing_run_id,
-                              created_by_id, created_at)
-            SELECT c.entity_id, c.customer_id, '{TransactionKind.CHARGE}', '',
-                   COALESCE(NULLIF(s.description, ''), p.name), %(description)s, s.price, %(start)s,
-                   s.id, s.category_id, %(start)s, %(end)s, '{TransactionSource.RECURRING}', NULL,
-                   NULL, {dialect.false}, '', NULL, NULL, %(run)s, %(actor)s, %(now)s
+        key = f"d{billing_day}"
+        params[f"ch_{key}_day"] = billing_day
+        params[f"ch_{key}_end"] = _db(Transaction, "date", period_end)
+        params[f"ch_{key}_description"] = f"{period_start:%d/%m/%Y} – {period_end:%d/%m/%Y}"
+        branches.append(f"""
+            SELECT c.entity_id AS entity_id, c.customer_id AS customer_id, '{TransactionKind.CHARGE}' AS kind,
+                   '' AS credit_type, COALESCE(NULLIF(s.description, ''), p.name) AS title,
+                   %(ch_{key}_description)s AS description, s.price AS amount, %(ch_date)s AS date,
+                   s.id AS service_id, s.category_id AS category_id, %(ch_date)s AS period_start,
+                   %(ch_{key}_end)s AS period_end, '{TransactionSource.RECURRING}' AS source,
+                   CAST(NULL AS BIGINT) AS paid_invoice_id, {dialect.false} AS is_void, '' AS void_reason,
+                   CAST(NULL AS TIMESTAMP) AS voided_at, CAST(NULL AS BIGINT) AS voided_by_id,
+                   CAST(%(ch_run)s AS BIGINT) AS billing_run_id, CAST(%(ch_actor)s AS BIGINT) AS created_by_id,
+                   %(ch_now)s AS created_at
             FROM {_table(Service)} s
             JOIN {_table(Contract)} c ON c.id = s.contract_id
             JOIN customers_product p ON p.id = s.product_id
-            WHERE c.entity_id = %(entity)s AND c.status = %(active)s AND c.billing_day = %(billing_day)s
-              AND c.customer_id BETWEEN %(first)s AND %(last)s
-              AND s.price > 0 AND s.start_date <= %(start)s
-              AND (s.end_date IS NULL OR s.end_date >= %(end)s)
-              AND (c.end_date IS NULL OR c.end_date >= %(end)s)
-            ON CONFLICT DO NOTHING
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-        _insert_partial_periods(
-            entity=entity,
-            run_date=run_date,
-            billing_day=billing_day,
-            first_customer_id=first_customer_id,
-            last_customer_id=last_customer_id,
-            billing_run_id=billing_run_id,
-            actor_id=actor_id,
-            now=now,
-        )
-    created, total = _run_charges_since(billing_run_id, first_customer_id, last_customer_id, before)
-    if created:
-        _log_charges(
-            entity_id=entity.pk,
-            billing_run_id=billing_run_id,
-            first_customer_id=first_customer_id,
-            last_customer_id=last_customer_id,
-            actor_id=actor_id,
-            now=now,
-        )
-    return ChargesResult(created=created, total=total)
+            WHERE c.entity_id = %(ch_entity)s AND c.status = %(ch_active)s AND c.billing_day = %(ch_{key}_day)s
+              AND c.customer_id BETWEEN %(ch_first)s AND %(ch_last)s
+              AND s.price > 0 AND s.start_date <= %(ch_date)s
+              AND (s.end_date IS NULL OR s.end_date >= %(ch_{key}_end)s)
+              AND (c.end_date IS NULL OR c.end_date >= %(ch_{key}_end)s)
+              AND NOT EXISTS (
+                  SELECT 1 FROM {_table(Transaction)} x
+                  WHERE x.service_id = s.id AND x.period_start = %(ch_date)s
+                    AND x.source = '{TransactionSource.RECURRING}')""")
+    return " UNION ALL ".join(branches), params
 
 
-def _count_run_charges(billing_run_id, first_id, last_id) -> int:
-    if billing_run_id is None:
-        return 0
-    return Transaction.objects.filter(
-        billing_run_id=billing_run_id, customer_id__gte=first_id, customer_id__lte=last_id
-    ).count()
-
-
-def _run_charges_since(billing_run_id, first_id, last_id, before: int) -> tuple[int, Decimal]:
-    from django.db.models import Count, Sum
-
-    if billing_run_id is None:
-        return 0, ZERO
-    lines = Transaction.objects.filter(
-        billing_run_id=billing_run_id, customer_id__gte=first_id, customer_id__lte=last_id
-    )
-    row = lines.aggregate(n=Count("id"), total=Sum("amount"))
-    return row["n"] - before, row["total"] or ZERO
-
-
-def _insert_partial_periods(
-    *, entity, run_date, billing_day, first_customer_id, last_customer_id, billing_run_id, actor_id, now
+def partial_period_charges_insert(
+    *, chunk: Chunk, run_date: datetime.date, billing_run_id: int | None, actor_id: int | None, now
 ) -> None:
+    """Create the prorated recurring charges of the chunk that bill on `run_date`; they stay unbilled.
+
+    A partial period is a service that starts after its period began, ends before the period ends,
+    or started during the previous period (and so missed that period's run): its charge is the price
+    times the days used over the days in the period (`prorate`, the one rounding rule). These are
+    few, so they are computed here in Python rather than in SQL.
+    """
     from django.db.models import Q
 
-    period_start, period_end = billing_period(run_date, billing_day)
-    previous_start = previous_billing_date(run_date, billing_day)
-    previous_end = run_date - datetime.timedelta(days=1)
-    starts_late = Q(start_date__gt=period_start, start_date__lte=period_end)
-    ends_early = Q(end_date__gte=period_start, end_date__lt=period_end) | Q(
-        contract__end_date__gte=period_start, contract__end_date__lt=period_end
-    )
-    started_last_period = Q(start_date__gte=previous_start, start_date__lte=previous_end)
-    services = (
-        Service.objects.filter(
-            contract__entity=entity,
-            contract__status=ContractStatus.ACTIVE,
-            contract__billing_day=billing_day,
-            contract__customer_id__gte=first_customer_id,
-            contract__customer_id__lte=last_customer_id,
-            price__gt=0,
-        )
-        .filter(starts_late | ends_early | started_last_period)
-        .select_related("contract", "product")
-    )
     rows = []
-    for service in services:
-        ends = [d for d in (service.end_date, service.contract.end_date) if d is not None]
-        periods = [(period_start, period_end)]
-        if previous_start <= service.start_date <= previous_end:
-            periods.insert(0, (previous_start, previous_end))
-        for start, end in periods:
-            used_from = max(service.start_date, start)
-            used_to = min([end, *ends])
-            if used_to < used_from:
-                continue
-            days = (used_to - used_from).days + 1
-            amount = prorate(service.price, days, (end - start).days + 1)
-            if amount <= 0:
-                continue
-            rows.append(
-                Transaction(
-                    entity_id=entity.pk,
-                    customer_id=service.contract.customer_id,
-                    kind=TransactionKind.CHARGE,
-                    title=service.description or service.product.name,
-                    description=f"{used_from:%d/%m/%Y} – {used_to:%d/%m/%Y} ({days}/{(end - start).days + 1})",
-                    amount=amount,
-                    date=run_date,
-                    service_id=service.pk,
-                    category_id=service.category_id,
-                    period_start=start,
-                    period_end=end,
-                    source=TransactionSource.RECURRING,
-                    billing_run_id=billing_run_id,
-                    created_by_id=actor_id,
-                    created_at=now,
-                )
-            )
-    if rows:
-        Transaction.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def _log_charges(*, entity_id, billing_run_id, first_customer_id, last_customer_id, actor_id, now) -> None:
-    dialect = _Dialect()
-    content_type = ContentType.objects.get_for_model(Transaction)
-    after = dialect.json_object(
-        {
-            "kind": "t.kind",
-            "amount": dialect.money_text("t.amount"),
-            "title": "t.title",
-            "period_start": "t.period_start",
-            "period_end": "t.period_end",
-        }
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {_table(ActivityLog)} (entity_id, actor_id, created_at, action, content_type_id, object_id,
-                                               customer_id, summary, before, after)
-            SELECT t.entity_id, %s, %s, %s, %s, t.id, t.customer_id, t.title, NULL, {after}
-            FROM {_table(Transaction)} t
-            WHERE t.billing_run_id = %s AND t.customer_id BETWEEN %s AND %s
-            """,
-            [
-                actor_id,
-                _db(ActivityLog, "created_at", now),
-                ActivityAction.BILL,
-                content_type.pk,
-                billing_run_id,
-                first_customer_id,
-                last_customer_id,
-            ],
+    for billing_day in billing_days_on(run_date):
+        period_start, period_end = billing_period(run_date, billing_day)
+        previous_start = previous_billing_date(run_date, billing_day)
+        previous_end = run_date - datetime.timedelta(days=1)
+        starts_late = Q(start_date__gt=period_start, start_date__lte=period_end)
+        ends_early = Q(end_date__gte=period_start, end_date__lt=period_end) | Q(
+            contract__end_date__gte=period_start, contract__end_date__lt=period_end
         )
+        started_last_period = Q(start_date__gte=previous_start, start_date__lte=previous_end)
+        services = (
+            Service.objects.filter(
+                contract__entity=chunk.entity,
+                contract__status=ContractStatus.ACTIVE,
+                contract__billing_day=billing_day,
+                contract__customer_id__gte=chunk.first_customer_id,
+                contract__customer_id__lte=chunk.last_customer_id,
+                price__gt=0,
+            )
+            .filter(starts_late | ends_early | started_last_period)
+            .select_related("contract", "product")
+        )
+        services = list(services)
+        billed = set(
+            Transaction.objects.filter(
+                service__in=services, source=TransactionSource.RECURRING, period_start__in=[previous_start, run_date]
+            ).values_list("service_id", "period_start")
+        )
+        for service in services:
+            ends = [d for d in (service.end_date, service.contract.end_date) if d is not None]
+            periods = [(period_start, period_end)]
+            if previous_start <= service.start_date <= previous_end:
+                periods.insert(0, (previous_start, previous_end))
+            for start, end in periods:
+                used_from, used_to = max(service.start_date, start), min([end, *ends])
+                if used_to < used_from or (service.pk, start) in billed:
+                    continue
+                days, period_days = (used_to - used_from).days + 1, (end - start).days + 1
+                amount = prorate(service.price, days, period_days)
+                if amount <= 0:
+                    continue
+                rows.append(
+                    Transaction(
+                        entity_id=chunk.entity.pk,
+                        customer_id=service.contract.customer_id,
+                        kind=TransactionKind.CHARGE,
+                        title=service.description or service.product.name,
+                        description=f"{used_from:%d/%m/%Y} – {used_to:%d/%m/%Y} ({days}/{period_days})",
+                        amount=amount,
+                        date=run_date,
+                        service_id=service.pk,
+                        category_id=service.category_id,
+                        period_start=start,
+                        period_end=end,
+                        source=TransactionSource.RECURRING,
+                        billing_run_id=billing_run_id,
+                        created_by_id=actor_id,
+                        created_at=now,
+                    )
+                )
+    if rows:
+        Transaction.objects.bulk_create(rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -362,51 +321,60 @@ def _log_charges(*, entity_id, billing_run_id, first_customer_id, last_customer_
 class InvoiceSelection:
     """Which unbilled lines of which customers an invoice run gathers."""
 
-    entity: Entity
-    first_customer_id: int
-    last_customer_id: int
+    chunk: Chunk
     date_from: datetime.date | None
     date_to: datetime.date
     category_id: int | None = None
     # Only customers with an active contract billed on one of these days (the recurring run).
     billing_days: tuple[int, ...] | None = None
 
-    def where(self, alias: str) -> tuple[str, list]:
-        """The WHERE clause (and its parameters) that picks the eligible lines, for table alias `alias`."""
+    @property
+    def entity(self) -> Entity:
+        return self.chunk.entity
+
+    def where(self, alias: str) -> tuple[str, dict]:
+        """The WHERE clause (and its named parameters) that picks the eligible lines, for table alias `alias`."""
         clauses = [
-            f"{alias}.entity_id = %s",
-            f"{alias}.customer_id BETWEEN %s AND %s",
+            f"{alias}.entity_id = %(sel_entity)s",
+            f"{alias}.customer_id BETWEEN %(sel_first)s AND %(sel_last)s",
             f"{alias}.invoice_id IS NULL",
             f"{alias}.paid_invoice_id IS NULL",
             f"{alias}.is_void = {_Dialect().false}",
-            f"{alias}.date <= %s",
+            f"{alias}.date <= %(sel_to)s",
         ]
-        params: list = [
-            self.entity.pk,
-            self.first_customer_id,
-            self.last_customer_id,
-            _db(Transaction, "date", self.date_to),
-        ]
+        params = {
+            "sel_entity": self.entity.pk,
+            "sel_first": self.chunk.first_customer_id,
+            "sel_last": self.chunk.last_customer_id,
+            "sel_to": _db(Transaction, "date", self.date_to),
+        }
         if self.date_from is not None:
-            clauses.append(f"{alias}.date >= %s")
-            params.append(_db(Transaction, "date", self.date_from))
+            clauses.append(f"{alias}.date >= %(sel_from)s")
+            params["sel_from"] = _db(Transaction, "date", self.date_from)
         if self.category_id is not None:
-            clauses.append(f"{alias}.category_id = %s")
-            params.append(self.category_id)
+            clauses.append(f"{alias}.category_id = %(sel_category)s")
+            params["sel_category"] = self.category_id
         if self.billing_days is not None:
-            marks = ", ".join(["%s"] * len(self.billing_days))
-            clauses.append(f"""{alias}.customer_id IN (
-                SELECT c.customer_id FROM {_table(Contract)} c
-                WHERE c.entity_id = %s AND c.status = %s AND c.billing_day IN ({marks}))""")
-            params += [self.entity.pk, ContractStatus.ACTIVE, *self.billing_days]
+            clauses.append(f"{alias}.customer_id IN ({self._billed_customers_sql()})")
+            params.update(self._billed_customers_params())
         return " AND ".join(clauses), params
+
+    def _billed_customers_sql(self) -> str:
+        days = ", ".join(f"%(sel_day{day})s" for day in self.billing_days)
+        return (
+            f"SELECT c.customer_id FROM {_table(Contract)} c WHERE c.entity_id = %(sel_entity)s "
+            f"AND c.status = %(sel_active)s AND c.billing_day IN ({days})"
+        )
+
+    def _billed_customers_params(self) -> dict:
+        return {"sel_active": ContractStatus.ACTIVE, **{f"sel_day{day}": day for day in self.billing_days}}
 
     def queryset(self):
         """The same lines as `where`, through the ORM (for previews and checks)."""
         lines = Transaction.objects.filter(
             entity=self.entity,
-            customer_id__gte=self.first_customer_id,
-            customer_id__lte=self.last_customer_id,
+            customer_id__gte=self.chunk.first_customer_id,
+            customer_id__lte=self.chunk.last_customer_id,
             invoice__isnull=True,
             paid_invoice__isnull=True,
             is_void=False,
@@ -425,10 +393,11 @@ class InvoiceSelection:
 
 
 @dataclass(frozen=True)
-class InvoicesResult:
-    batch: uuid.UUID
-    created: int
-    total: Decimal
+class RecurringCharges:
+    """The whole-period charges a recurring run creates together with its invoices."""
+
+    run_date: datetime.date
+    billing_run_id: int | None
 
 
 def invoices_generate(
@@ -439,110 +408,214 @@ def invoices_generate(
     period_end: datetime.date,
     due_date: datetime.date | None = None,
     due_days: dict[int, datetime.date] | None = None,
+    recurring: RecurringCharges | None = None,
     billing_run_id: int | None = None,
     actor_id: int | None = None,
-) -> InvoicesResult:
+) -> tuple[Totals, InvoiceBatch]:
     """Gather each selected customer's eligible lines onto one new invoice. Must run inside a transaction.
 
     Give either one `due_date` for every invoice, or `due_days` (contract due day → date) to take each
     customer's due date from their billed contract (the earliest when they have several). Customers
     whose lines add up to less than zero get no invoice: their credit stays on the ledger. A total of
     zero is an invoice that is paid at once.
+
+    With `recurring`, the chunk's whole-period recurring charges are created in the same pass: the
+    invoices are added up from the eligible lines plus the charges about to be written, and the
+    charges are then inserted already linked to their invoice, so the bulk of the lines is written
+    once instead of inserted and then updated. Returns (charges, invoices).
     """
-    entity = selection.entity
+    chunk = selection.chunk
+    entity = chunk.entity
     dialect = _Dialect()
     now = timezone.now()
     batch = uuid.uuid4()
-    customers_lock(entity_id=entity.pk, first_id=selection.first_customer_id, last_id=selection.last_customer_id)
+    customers_lock(chunk)
+    if recurring is not None and connection.vendor == "postgresql":
+        # Within a run, the charges of earlier chunks are newer than the table's statistics, so the planner
+        # believes the anti-join below sees ~1 row and materialises it, which turns quadratic as the run
+        # grows. Without materialisation it probes the unique index per service (or hashes), whatever the
+        # statistics say. SET LOCAL ends with this chunk's transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_material = off")
+    tx_first_id = _max_id(Transaction)
+    if recurring is not None:
+        partial_period_charges_insert(
+            chunk=chunk,
+            run_date=recurring.run_date,
+            billing_run_id=recurring.billing_run_id,
+            actor_id=actor_id,
+            now=now,
+        )
     series = f"invoice:{issue_date.year}"
     base = sequence_reserve(entity=entity, series=series, count=0)  # locks the sequence row
 
-    where, where_params = selection.where("t")
-    if due_days:
-        due_sql = (
-            "CASE (SELECT MIN(c.due_day) FROM {contract} c WHERE c.customer_id = agg.customer_id AND "
-            "c.entity_id = %s AND c.status = %s{days}) {branches} END".format(
-                contract=_table(Contract),
-                days=(" AND c.billing_day IN (" + ", ".join(["%s"] * len(selection.billing_days)) + ")")
-                if selection.billing_days
-                else "",
-                branches=" ".join("WHEN %s THEN %s" for _ in due_days),
-            )
+    where, params = selection.where("t")
+    lines_sql = f"SELECT t.customer_id, t.amount FROM {_table(Transaction)} t WHERE {where}"
+    if recurring is not None:
+        charges_sql, charges_params = _whole_period_charges(
+            chunk=chunk,
+            run_date=recurring.run_date,
+            billing_run_id=recurring.billing_run_id,
+            actor_id=actor_id,
+            now=now,
         )
-        due_params = [entity.pk, ContractStatus.ACTIVE, *(selection.billing_days or ())]
-        for day, date in sorted(due_days.items()):
-            due_params += [day, _db(Invoice, "due_date", date)]
+        lines_sql += f" UNION ALL SELECT ch.customer_id, ch.amount FROM ({charges_sql}) ch"
+        params.update(charges_params)
+
+    if due_days:
+        contract_days = ""
+        if selection.billing_days is not None:
+            contract_days = (
+                " AND c.billing_day IN (" + ", ".join(f"%(sel_day{day})s" for day in selection.billing_days) + ")"
+            )
+            params.update(selection._billed_customers_params())
+        branches = " ".join(f"WHEN %(due_day{day})s THEN %(due_date{day})s" for day in sorted(due_days))
+        due_sql = (
+            f"CASE (SELECT MIN(c.due_day) FROM {_table(Contract)} c WHERE c.customer_id = agg.customer_id "
+            f"AND c.entity_id = %(sel_entity)s AND c.status = %(due_active)s{contract_days}) {branches} END"
+        )
+        params["due_active"] = ContractStatus.ACTIVE
+        for day, date in due_days.items():
+            params[f"due_day{day}"] = day
+            params[f"due_date{day}"] = _db(Invoice, "due_date", date)
+    elif due_date is not None:
+        due_sql = "%(due_date)s"
+        params["due_date"] = _db(Invoice, "due_date", due_date)
     else:
-        if due_date is None:
-            raise ValueError("give due_date or due_days")
-        due_sql, due_params = "%s", [_db(Invoice, "due_date", due_date)]
+        raise ValueError("give due_date or due_days")
 
-    number_sql = dialect.concat("%s", dialect.zero_pad("agg.seq"))
-    prefix = f"{entity.invoice_prefix}-{issue_date.year}-"
-    paid_at = _db(Invoice, "paid_at", now)
-    sql = f"""
-        INSERT INTO {_table(Invoice)} (entity_id, customer_id, number, year, sequence, issue_date, due_date,
-                                       period_start, period_end, category_id, total, amount_paid, status, paid_at,
-                                       payment_method, payment_reference, void_reason, voided_at, voided_by_id,
-                                       billing_run_id, batch, created_by_id, created_at)
-        SELECT %s, agg.customer_id, {number_sql}, %s, agg.seq, %s, {due_sql},
-               %s, %s, %s, agg.total, 0,
-               CASE WHEN agg.total = 0 THEN '{InvoiceStatus.PAID}' ELSE '{InvoiceStatus.UNPAID}' END,
-               CASE WHEN agg.total = 0 THEN %s ELSE NULL END,
-               '', '', '', NULL, NULL, %s, %s, %s, %s
-        FROM (
-            SELECT t.customer_id, {dialect.money_sum("t.amount")} AS total,
-                   %s + ROW_NUMBER() OVER (ORDER BY t.customer_id) AS seq
-            FROM {_table(Transaction)} t
-            WHERE {where}
-            GROUP BY t.customer_id
-            HAVING SUM(t.amount) >= 0
-        ) agg
-    """
-    params = [
-        entity.pk,
-        prefix,
-        issue_date.year,
-        _db(Invoice, "issue_date", issue_date),
-        *due_params,
-        _db(Invoice, "period_start", period_start),
-        _db(Invoice, "period_end", period_end),
-        selection.category_id,
-        paid_at,
-        billing_run_id,
-        _db(Invoice, "batch", batch),
-        actor_id,
-        _db(Invoice, "created_at", now),
-        base,
-        *where_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        created = cursor.rowcount
-    if created <= 0:
-        return InvoicesResult(batch=batch, created=0, total=ZERO)
-    sequence_reserve(entity=entity, series=series, count=created)
-
-    batch_value = _db(Invoice, "batch", batch)
+    params.update(
+        {
+            "inv_entity": entity.pk,
+            "inv_prefix": f"{entity.invoice_prefix}-{issue_date.year}-",
+            "inv_year": issue_date.year,
+            "inv_issue": _db(Invoice, "issue_date", issue_date),
+            "inv_period_start": _db(Invoice, "period_start", period_start),
+            "inv_period_end": _db(Invoice, "period_end", period_end),
+            "inv_category": selection.category_id,
+            "inv_now": _db(Invoice, "created_at", now),
+            "inv_run": billing_run_id,
+            "inv_batch": _db(Invoice, "batch", batch),
+            "inv_actor": actor_id,
+            "inv_base": base,
+        }
+    )
+    number_sql = dialect.concat("%(inv_prefix)s", dialect.zero_pad("agg.seq"))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {_table(Transaction)} AS t SET invoice_id = inv.id
-            FROM {_table(Invoice)} inv
-            WHERE inv.batch = %s AND inv.customer_id = t.customer_id AND {where}
+            INSERT INTO {_table(Invoice)} (entity_id, customer_id, number, year, sequence, issue_date, due_date,
+                                           period_start, period_end, category_id, total, amount_paid, status,
+                                           paid_at, payment_method, payment_reference, void_reason, voided_at,
+                                           voided_by_id, billing_run_id, batch, created_by_id, created_at)
+            SELECT %(inv_entity)s, agg.customer_id, {number_sql}, %(inv_year)s, agg.seq, %(inv_issue)s, {due_sql},
+                   %(inv_period_start)s, %(inv_period_end)s, %(inv_category)s, agg.total, 0,
+                   CASE WHEN agg.total = 0 THEN '{InvoiceStatus.PAID}' ELSE '{InvoiceStatus.UNPAID}' END,
+                   CASE WHEN agg.total = 0 THEN %(inv_now)s ELSE NULL END,
+                   '', '', '', NULL, NULL, %(inv_run)s, %(inv_batch)s, %(inv_actor)s, %(inv_now)s
+            FROM (
+                SELECT lines.customer_id, {dialect.money_sum("lines.amount")} AS total,
+                       %(inv_base)s + ROW_NUMBER() OVER (ORDER BY lines.customer_id) AS seq
+                FROM ({lines_sql}) lines
+                GROUP BY lines.customer_id
+                HAVING SUM(lines.amount) >= 0
+            ) agg
             """,
-            [batch_value, *where_params],
+            params,
         )
-    _log_invoices(entity_id=entity.pk, batch_value=batch_value, actor_id=actor_id, now=now)
+        created = max(cursor.rowcount, 0)
+        if created:
+            sequence_reserve(entity=entity, series=series, count=created)
+        if recurring is not None:
+            # No ON CONFLICT: under the customer locks the SELECT already left out what exists, so a
+            # duplicate here would be a bug, and the unique index makes the whole chunk fail rather than bill twice.
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(Transaction)} ({_TX_COLUMNS}, invoice_id)
+                SELECT ch.*, inv.id
+                FROM ({charges_sql}) ch
+                LEFT JOIN {_table(Invoice)} inv ON inv.batch = %(inv_batch)s AND inv.customer_id = ch.customer_id
+                """,
+                params,
+            )
+        if created:
+            cursor.execute(
+                f"""
+                UPDATE {_table(Transaction)} AS t SET invoice_id = inv.id
+                FROM {_table(Invoice)} inv
+                WHERE inv.batch = %(inv_batch)s AND inv.customer_id = t.customer_id AND {where}
+                """,
+                params,
+            )
+    charges = NOTHING
+    if recurring is not None:
+        charges = _log_charges(
+            chunk=chunk, after_id=tx_first_id, billing_run_id=recurring.billing_run_id, actor_id=actor_id, now=now
+        )
+    if not created:
+        return charges, InvoiceBatch(created=0, total=ZERO, batch=None)
+    total = _log_invoices(batch_value=params["inv_batch"], actor_id=actor_id, now=now)
+    return charges, InvoiceBatch(created=created, total=total, batch=batch)
+
+
+def _max_id(model) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {_table(model)}")
+        return cursor.fetchone()[0]
+
+
+def _log_charges(*, chunk: Chunk, after_id: int, billing_run_id, actor_id, now) -> Totals:
+    """Log each recurring charge the chunk created (found by id range: ids only grow) and add them up."""
+    from django.db.models import Count, Sum
+
+    created = Transaction.objects.filter(
+        pk__gt=after_id,
+        billing_run_id=billing_run_id,
+        customer_id__gte=chunk.first_customer_id,
+        customer_id__lte=chunk.last_customer_id,
+    )
+    row = created.aggregate(n=Count("id"), total=Sum("amount"))
+    if not row["n"]:
+        return NOTHING
+    dialect = _Dialect()
+    after = dialect.json_object(
+        {
+            "kind": "t.kind",
+            "amount": dialect.money_text("t.amount"),
+            "title": "t.title",
+            "period_start": "t.period_start",
+            "period_end": "t.period_end",
+            "invoice": "t.invoice_id",
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(ActivityLog)} (entity_id, actor_id, created_at, action, content_type_id, object_id,
+                                               customer_id, summary, before, after)
+            SELECT t.entity_id, %s, %s, %s, %s, t.id, t.customer_id, t.title, NULL, {after}
+            FROM {_table(Transaction)} t
+            WHERE t.id > %s AND t.billing_run_id = %s AND t.customer_id BETWEEN %s AND %s
+            """,
+            [
+                actor_id,
+                _db(ActivityLog, "created_at", now),
+                ActivityAction.BILL,
+                ContentType.objects.get_for_model(Transaction).pk,
+                after_id,
+                billing_run_id,
+                chunk.first_customer_id,
+                chunk.last_customer_id,
+            ],
+        )
+    return Totals(created=row["n"], total=row["total"])
+
+
+def _log_invoices(*, batch_value, actor_id, now) -> Decimal:
+    """Log each invoice of a batch; return the batch's total."""
     from django.db.models import Sum
 
-    total = Invoice.objects.filter(batch=batch).aggregate(total=Sum("total"))["total"] or ZERO
-    return InvoicesResult(batch=batch, created=created, total=total)
-
-
-def _log_invoices(*, entity_id, batch_value, actor_id, now) -> None:
     dialect = _Dialect()
-    content_type = ContentType.objects.get_for_model(Invoice)
     after = dialect.json_object(
         {
             "number": "i.number",
@@ -560,5 +633,12 @@ def _log_invoices(*, entity_id, batch_value, actor_id, now) -> None:
             SELECT i.entity_id, %s, %s, %s, %s, i.id, i.customer_id, i.number, NULL, {after}
             FROM {_table(Invoice)} i WHERE i.batch = %s
             """,
-            [actor_id, _db(ActivityLog, "created_at", now), ActivityAction.GENERATE, content_type.pk, batch_value],
+            [
+                actor_id,
+                _db(ActivityLog, "created_at", now),
+                ActivityAction.GENERATE,
+                ContentType.objects.get_for_model(Invoice).pk,
+                batch_value,
+            ],
         )
+    return Invoice.objects.filter(batch=batch_value).aggregate(total=Sum("total"))["total"] or ZERO

@@ -40,9 +40,15 @@ class TransactionSource(models.TextChoices):
 
 
 class Transaction(models.Model):
-    """One line of a customer's ledger. Amounts are signed: charges positive, credits and payments negative."""
+    """One line of a customer's ledger. Amounts are signed: charges positive, credits and payments negative.
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    Foreign keys with `db_constraint=False` are copies or audit references (the entity is the customer's,
+    users and runs are never deleted): the billing run writes millions of rows, and each database-level
+    foreign key is one more check per row at commit. The keys that carry money (customer, service,
+    category, invoice, paid_invoice) keep their constraints. See docs/decisions/0006.
+    """
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
     kind = models.CharField(_("kind"), max_length=16, choices=TransactionKind.choices)
     credit_type = models.CharField(_("credit type"), max_length=24, choices=CreditType.choices, blank=True)
@@ -77,11 +83,13 @@ class Transaction(models.Model):
     void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
-    billing_run = models.ForeignKey("BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    billing_run = models.ForeignKey(
+        "BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -118,8 +126,7 @@ class Transaction(models.Model):
                 name="tx_unbilled_idx",
             ),
             models.Index(fields=["invoice"], name="tx_invoice_idx"),
-            models.Index(fields=["paid_invoice"], name="tx_paid_invoice_idx"),
-            models.Index(fields=["billing_run", "customer"], name="tx_billing_run_idx"),
+            models.Index(fields=["paid_invoice"], condition=Q(paid_invoice__isnull=False), name="tx_paid_invoice_idx"),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +147,7 @@ class InvoiceStatus(models.TextChoices):
 class Invoice(models.Model):
     """A bill: unbilled transactions of one customer gathered under a gapless number. Never edited once issued."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="invoices")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="invoices", db_constraint=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(_("number"), max_length=40)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -166,14 +173,16 @@ class Invoice(models.Model):
     void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
-    billing_run = models.ForeignKey("BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    billing_run = models.ForeignKey(
+        "BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     batch = models.UUIDField(
         null=True, blank=True, editable=False, help_text=_("The generation call that created the invoice.")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     created_at = models.DateTimeField(_("created at"))
 

@@ -252,9 +252,7 @@ def _invoice_request(*, customer: Customer, start, end, due_date, category, issu
         )
     category = category_get(category)
     selection = engine.InvoiceSelection(
-        entity=customer.entity,
-        first_customer_id=customer.pk,
-        last_customer_id=customer.pk,
+        chunk=engine.Chunk(entity=customer.entity, first_customer_id=customer.pk, last_customer_id=customer.pk),
         date_from=start,
         date_to=end,
         category_id=category.pk if category else None,
@@ -304,7 +302,7 @@ def invoice_generate(
             % {"total": total},
             code="invoice_total_negative",
         )
-    result = engine.invoices_generate(
+    _charges, invoices = engine.invoices_generate(
         selection=selection,
         issue_date=issue_date,
         period_start=start,
@@ -312,7 +310,7 @@ def invoice_generate(
         due_date=due_date,
         actor_id=getattr(actor, "pk", None),
     )
-    return Invoice.objects.get(batch=result.batch)
+    return Invoice.objects.get(batch=invoices.batch)
 
 
 @transaction.atomic
@@ -408,9 +406,6 @@ def _run_chunks(run: BillingRun, chunks: list[tuple[int, int]], work) -> Billing
     return run
 
 
-_NO_CHARGES = engine.ChargesResult(created=0, total=ZERO)
-
-
 def billing_run_recurring(
     *, entity: Entity, run_date: datetime.date, actor=None, chunk_size: int = CHUNK_SIZE
 ) -> BillingRun:
@@ -441,33 +436,22 @@ def billing_run_recurring(
     actor_id = getattr(actor, "pk", None)
 
     def work(first_id: int, last_id: int):
-        engine.customers_lock(entity_id=entity.pk, first_id=first_id, last_id=last_id)
-        charges = engine.recurring_charges_insert(
-            entity=entity,
-            run_date=run_date,
-            first_customer_id=first_id,
-            last_customer_id=last_id,
-            billing_run_id=run.pk,
-            actor_id=actor_id,
-        )
         selection = engine.InvoiceSelection(
-            entity=entity,
-            first_customer_id=first_id,
-            last_customer_id=last_id,
+            chunk=engine.Chunk(entity=entity, first_customer_id=first_id, last_customer_id=last_id),
             date_from=None,
             date_to=run_date,
             billing_days=billing_days,
         )
-        invoices = engine.invoices_generate(
+        return engine.invoices_generate(
             selection=selection,
             issue_date=run_date,
             period_start=run_date,
             period_end=period_end,
             due_days=due_days,
+            recurring=engine.RecurringCharges(run_date=run_date, billing_run_id=run.pk),
             billing_run_id=run.pk,
             actor_id=actor_id,
         )
-        return charges, invoices
 
     return _run_chunks(run, chunks, work)
 
@@ -494,9 +478,7 @@ def billing_run_invoices(
         )
     category = category_get(category)
     selection = engine.InvoiceSelection(
-        entity=entity,
-        first_customer_id=0,
-        last_customer_id=2**62,
+        chunk=engine.Chunk(entity=entity, first_customer_id=0, last_customer_id=2**62),
         date_from=start,
         date_to=end,
         category_id=category.pk if category else None,
@@ -520,14 +502,12 @@ def billing_run_invoices(
 
     def work(first_id: int, last_id: int):
         chunk = engine.InvoiceSelection(
-            entity=entity,
-            first_customer_id=first_id,
-            last_customer_id=last_id,
+            chunk=engine.Chunk(entity=entity, first_customer_id=first_id, last_customer_id=last_id),
             date_from=start,
             date_to=end,
             category_id=selection.category_id,
         )
-        invoices = engine.invoices_generate(
+        return engine.invoices_generate(
             selection=chunk,
             issue_date=issue_date,
             period_start=start,
@@ -536,7 +516,6 @@ def billing_run_invoices(
             billing_run_id=run.pk,
             actor_id=actor_id,
         )
-        return _NO_CHARGES, invoices
 
     return _run_chunks(run, chunks, work)
 
@@ -547,9 +526,7 @@ def billing_run_preview(*, entity: Entity, start: datetime.date, end: datetime.d
 
     category = category_get(category)
     selection = engine.InvoiceSelection(
-        entity=entity,
-        first_customer_id=0,
-        last_customer_id=2**62,
+        chunk=engine.Chunk(entity=entity, first_customer_id=0, last_customer_id=2**62),
         date_from=start,
         date_to=end,
         category_id=category.pk if category else None,

@@ -1,0 +1,68 @@
+"""Shared set-up for the benchmarks: a private PostgreSQL, Django, and fast bulk loading with COPY."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ensure_postgres() -> None:
+    """Re-run this script under scripts/with-postgres unless DATABASE_URL already points at PostgreSQL."""
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    script = ROOT / "scripts" / "with-postgres"
+    os.execv(str(script), [str(script), sys.executable, *sys.argv])
+
+
+def django_setup() -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quita.settings")
+    os.environ.setdefault("QUITA_SECRET_KEY", "benchmark")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def timed(label: str, results: dict):
+    start = time.perf_counter()
+    yield
+    results[label] = time.perf_counter() - start
+
+
+def copy_rows(table: str, columns: list[str], rows) -> None:
+    """Load rows with PostgreSQL's COPY through psycopg 3."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def analyze(*tables: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
+def pg_settings_note() -> str:
+    return subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() + " cores"

@@ -8,6 +8,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from quita.billing import services as billing
 from quita.core.models import Role
 from tests.conftest import make_user
 
@@ -16,9 +17,30 @@ from tests.conftest import make_user
 YEAR = datetime.date.today().year + 1
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users are made in almost every test here; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def day(month: int, day_of_month: int, year: int = YEAR) -> str:
     """An ISO date in the scenarios' year."""
     return datetime.date(year, month, day_of_month).isoformat()
+
+
+def on(month: int, day_of_month: int, year: int = YEAR) -> datetime.date:
+    """A date in the scenarios' year."""
+    return datetime.date(year, month, day_of_month)
+
+
+def billed_invoice(customer, amount: str = "45.00", month: int = 1):
+    """A charge in `month` and its invoice (due on the 15th of the next month), made through the services."""
+    billing.transaction_create(
+        customer=customer, actor=None, kind="charge", title=f"Mês {month}", amount=amount, date=on(month, 2)
+    )
+    return billing.invoice_generate(
+        customer=customer, actor=None, start=on(month, 1), end=on(month, 28), due_date=on(month + 1, 15)
+    )
 
 
 def api_for(user) -> APIClient:

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "quita.customers",
     "quita.billing",
     "quita.payments",
+    "quita.demo",
 ]
 
 MIDDLEWARE = [

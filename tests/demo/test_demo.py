@@ -1,0 +1,147 @@
+"""`quita demo`: what it builds, that the ledger adds up, that the login works, and that it never duplicates."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import authenticate
+from stdnum.br import cnpj, cpf
+
+from quita.billing.models import Invoice, InvoiceStatus, Transaction, TransactionKind
+from quita.core.models import ActivityAction, ActivityLog, Entity, Membership, Role
+from quita.core.selectors import entity_today
+from quita.customers.models import Contract, Customer, PersonType, Service
+from quita.demo.builder import demo_summary
+from quita.payments.models import Payment
+from tests.demo.conftest import run_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def _fingerprint() -> dict:
+    """What a build made, independent of row ids: customers, and invoice totals per customer."""
+    totals = defaultdict(list)
+    for document, total, status in Invoice.objects.values_list("customer__document", "total", "status"):
+        totals[document].append((total, status))
+    return {
+        "customers": sorted(Customer.objects.values_list("document", "name")),
+        "invoices": {document: sorted(rows) for document, rows in totals.items()},
+    }
+
+
+def test_two_entities_with_their_time_zones(demo_output):
+    entities = {e.name: e for e in Entity.objects.all()}
+    assert set(entities) == {"Fibra Sul Telecom", "Rede Norte Internet"}
+    assert entities["Fibra Sul Telecom"].time_zone == "America/Sao_Paulo"
+    assert entities["Rede Norte Internet"].time_zone == "America/Manaus"
+    assert all(cnpj.is_valid(e.cnpj) for e in entities.values())
+    assert {e.invoice_prefix for e in entities.values()} == {"FS", "RN"}
+
+
+def test_customers_have_valid_documents_and_pt_br_data(demo_output):
+    customers = list(Customer.objects.all())
+    assert len(customers) == 30
+    assert Customer.objects.values("entity").distinct().count() == 2
+    for customer in customers:
+        assert customer.document.isdigit()
+        module = cpf if customer.person_type == PersonType.INDIVIDUAL else cnpj
+        assert module.is_valid(customer.document), customer.document
+        assert customer.city and customer.state and len(customer.postal_code) == 8
+        assert customer.phones and customer.phones[0].startswith("(")
+    assert any(c.condominium for c in customers)
+    assert Contract.objects.count() >= 30
+    assert Service.objects.values("category__code").distinct().count() >= 3
+
+
+def test_a_year_of_invoices_paid_partially_paid_overdue_and_void(demo_output):
+    for entity in Entity.objects.all():
+        today = entity_today(entity)
+        invoices = Invoice.objects.filter(entity=entity)
+        months = {(d.year, d.month) for d in invoices.values_list("issue_date", flat=True)}
+        assert len(months) >= 12
+        assert min(d for d in invoices.values_list("issue_date", flat=True)) > today - datetime.timedelta(days=367)
+    summary = demo_summary()
+    assert summary.invoices_paid > summary.invoices / 2
+    assert summary.invoices_partially_paid > 0
+    assert summary.invoices_overdue > 0
+    assert summary.invoices_void > 0
+    assert Invoice.objects.filter(status=InvoiceStatus.UNPAID, amount_paid__gt=0).exists()
+    assert set(Payment.objects.values_list("method", flat=True)) == {"cash", "pos", "bank_transfer"}
+    assert not Payment.objects.filter(reference="").exists()
+
+
+def test_invoice_totals_equal_their_transactions(demo_output):
+    lines = defaultdict(Decimal)
+    for invoice_id, amount in Transaction.objects.filter(invoice__isnull=False).values_list("invoice_id", "amount"):
+        lines[invoice_id] += amount
+    paid = defaultdict(Decimal)
+    for invoice_id, amount in Transaction.objects.filter(paid_invoice__isnull=False).values_list(
+        "paid_invoice_id", "amount"
+    ):
+        paid[invoice_id] -= amount
+    for invoice in Invoice.objects.all():
+        if invoice.status == InvoiceStatus.VOID:
+            assert lines[invoice.pk] == 0  # its lines were released and billed again
+        else:
+            assert lines[invoice.pk] == invoice.total, invoice.number
+        assert paid[invoice.pk] == invoice.amount_paid, invoice.number
+    assert not Transaction.objects.filter(is_void=True, invoice__isnull=False).exists()
+
+
+def test_history_went_through_the_services(demo_output):
+    """Every invoice was logged when generated, every payment when paid, the voids when voided."""
+    assert ActivityLog.objects.filter(action=ActivityAction.GENERATE).count() == Invoice.objects.count()
+    assert ActivityLog.objects.filter(action=ActivityAction.PAY).count() == Payment.objects.count()
+    assert ActivityLog.objects.filter(action=ActivityAction.VOID).count() >= 2
+    assert ActivityLog.objects.filter(action=ActivityAction.CREATE, actor__username="clerk").exists()
+    manual = Transaction.objects.filter(source="manual")
+    assert manual.filter(kind=TransactionKind.CHARGE, title="Taxa de instalação").exists()
+    assert manual.filter(credit_type="outage_compensation").exists()
+    assert manual.filter(is_void=True).exists()
+
+
+def test_payment_titles_are_in_portuguese(demo_output):
+    title = Transaction.objects.filter(kind=TransactionKind.PAYMENT).values_list("title", flat=True).first()
+    assert title.startswith("Pagamento da fatura #")
+
+
+def test_demo_login_and_role_users(demo_output):
+    demo = authenticate(username="demo", password="demo")
+    assert demo is not None and demo.is_staff
+    roles = set(Membership.objects.filter(user=demo).values_list("role", flat=True))
+    assert roles == {Role.ADMINISTRATOR}
+    assert Membership.objects.filter(user=demo).count() == 2
+    for username, role in [
+        ("manager", Role.MANAGER),
+        ("clerk", Role.BILLING_CLERK),
+        ("collector", Role.COLLECTIONS_OPERATOR),
+        ("viewer", Role.READ_ONLY),
+    ]:
+        user = authenticate(username=username, password=username)
+        assert user is not None and not user.is_staff
+        assert set(Membership.objects.filter(user=user).values_list("role", flat=True)) == {role}
+
+
+def test_output_names_the_login_and_the_time(demo_output):
+    assert "demo / demo" in demo_output
+    assert "http://127.0.0.1:8000/" in demo_output
+    assert " s." in demo_output  # "Built in 3.2 s." / "Construída em 3,2 s."
+
+
+def test_running_again_does_not_duplicate(demo_output):
+    before = (Customer.objects.count(), Invoice.objects.count(), Transaction.objects.count(), Entity.objects.count())
+    output = run_demo("--customers", "30")
+    after = (Customer.objects.count(), Invoice.objects.count(), Transaction.objects.count(), Entity.objects.count())
+    assert after == before
+    assert "--reset" in output
+
+
+def test_reset_rebuilds_the_same_data(demo_output):
+    """The seed makes a rebuild identical: same customers, same invoice totals."""
+    before = _fingerprint()
+    run_demo("--customers", "30", "--reset")
+    assert Entity.objects.count() == 2
+    assert _fingerprint() == before

@@ -12,7 +12,7 @@ from quita.core.models import ActivityLog, Role
 from quita.customers import services as customers
 from quita.customers.models import Contract, Customer, Product, Service
 from quita.payments.models import Payment
-from tests.api.conftest import YEAR, api_for, billed_invoice, day
+from tests.api.conftest import YEAR, api_for, billed_invoice, day, on
 from tests.conftest import make_cpf, make_user
 
 
@@ -32,8 +32,8 @@ def targets(customer, internet_plan):
         contract=contract, actor=None, product=internet_plan, start_date=contract.start_date
     )
     invoice = billed_invoice(customer)
-    billing.transaction_create(
-        customer=customer, actor=None, kind="charge", title="Fev", amount="45.00", date=datetime.date(YEAR, 2, 2)
+    line = billing.transaction_create(
+        customer=customer, actor=None, kind="charge", title="Fev", amount="45.00", date=on(2, 2)
     )
     return {
         "customer": customer.pk,
@@ -41,6 +41,7 @@ def targets(customer, internet_plan):
         "service": service.pk,
         "product": internet_plan.pk,
         "invoice": invoice.pk,
+        "line": line.pk,
     }
 
 
@@ -183,7 +184,7 @@ CASES = [
         "credit_type_on_charge",
     ),
     ("transaction-bad-date", "post", "/api/transactions/", lambda t: _line(t, date=f"{YEAR}-13-01"), "invalid_date"),
-    ("transaction-void-no-reason", "post", "/api/transactions/{invoice}/void/", lambda t: {}, "required"),
+    ("transaction-void-no-reason", "post", "/api/transactions/{line}/void/", lambda t: {}, "required"),
     (
         "generate-end-before-start",
         "post",
@@ -336,7 +337,7 @@ NOT_FOUND = [
         "their-contract-service",
         "post",
         "/api/services/",
-        lambda t, o: {"contract": o["contract"], "product": 1, "start_date": day(1, 1)},
+        lambda t, o: {"contract": o["contract"], "product": t["product"], "start_date": day(1, 1)},
     ),
 ]
 

@@ -158,6 +158,9 @@ CASES = [
     ("transaction-zero", "post", "/api/transactions/", lambda t: _line(t, amount="0.00"), "amount_not_positive"),
     ("transaction-negative", "post", "/api/transactions/", lambda t: _line(t, amount="-10.00"), "amount_not_positive"),
     ("transaction-huge", "post", "/api/transactions/", lambda t: _line(t, amount="1e20"), "amount_too_large"),
+    ("transaction-beyond-decimal", "post", "/api/transactions/", lambda t: _line(t, amount="1e30"), "amount_too_large"),
+    ("transaction-30-digits", "post", "/api/transactions/", lambda t: _line(t, amount="9" * 30), "amount_too_large"),
+    ("transaction-nan", "post", "/api/transactions/", lambda t: _line(t, amount="NaN"), "amount_invalid"),
     ("transaction-missing-amount", "post", "/api/transactions/", lambda t: _without(_line(t), "amount"), "required"),
     ("transaction-missing-title", "post", "/api/transactions/", lambda t: _without(_line(t), "title"), "required"),
     (

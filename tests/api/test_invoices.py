@@ -127,6 +127,7 @@ def test_statistics_system_wide_and_per_entity(api, customer, other_customer, en
     assert mine["total"] == {"amount": "45.00", "count": 1}  # the other entity's line is not the clerk's
     assert api.get(f"/api/transactions/statistics/?entity={entity.pk}").json() == mine
     assert api.get(f"/api/transactions/statistics/?entity={other_entity.pk}").status_code == 404
+    assert api.get("/api/transactions/statistics/?entity=abc").json()["code"] == "invalid"
     invoices = api.get("/api/invoices/statistics/").json()
     assert set(invoices) == {"total", "unpaid", "this_month", "last_month"}
     assert invoices["total"] == {"amount": "0.00", "count": 0}

@@ -25,6 +25,16 @@ def test_pay_the_open_balance_by_default(api, customer):
     assert invoice["number"] in line.title
 
 
+def test_the_day_the_money_was_received_may_be_given(api, customer):
+    invoice = _invoice(api, customer)
+    response = api.post(
+        f"/api/invoices/{invoice['id']}/pay/", {"method": "bank_transfer", "received_on": day(2, 10)}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["payment"]["received_on"] == day(2, 10)
+    assert api.get(f"/api/payments/?date_after={day(2, 10)}&date_before={day(2, 10)}").json()["count"] == 1
+
+
 def test_partial_payment_keeps_the_invoice_unpaid_with_its_balance(api, customer):
     invoice = _invoice(api, customer, "95.00")
     response = api.post(f"/api/invoices/{invoice['id']}/pay/", {"method": "cash", "amount": "40.00"}, format="json")

@@ -149,6 +149,8 @@ class MoneyField(serializers.Field):
                     reason, "amount_invalid"
                 )
             )
+        except ArithmeticError:  # parse_money cannot quantize numbers beyond Decimal's 28 digits
+            self.fail("amount_too_large")
         if abs(amount) >= self.LIMIT:
             self.fail("amount_too_large")
         if self.sign == "positive" and amount <= 0:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
@@ -21,7 +22,6 @@ from quita.billing.api import serializers as s
 from quita.billing.filtersets import InvoiceFilterSet, TransactionFilterSet
 from quita.billing.models import Invoice, Transaction
 from quita.core.api import EntityScopedMixin, error_responses, visible_entity_ids
-from quita.core.filtersets import IdFilter
 from quita.core.models import Entity
 from quita.customers.models import Customer
 
@@ -33,9 +33,17 @@ def _entities_of(request):
     entities = Entity.objects.filter(pk__in=visible_entity_ids(request))
     value = request.query_params.get("entity")
     if value:
-        field = IdFilter().field
-        return [get_object_or_404(entities, pk=field.clean(value))]
+        if not value.strip().isdigit():
+            raise serializers.ValidationError({"entity": [_("Enter a whole number.")]}, code="invalid")
+        return [get_object_or_404(entities, pk=int(value))]
     return list(entities)
+
+
+def _validated(serializer_class, request, view) -> dict:
+    """The request body checked by `serializer_class` (400 with the first field's code if it is not valid)."""
+    serializer = serializer_class(data=request.data, context=view.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class TransactionViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -74,12 +82,6 @@ class TransactionViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.Retrie
     def statistics(self, request):
         """Total, Unbilled, This month, Last month over all your entities (or `?entity=`)."""
         return Response(selectors.statistics_for_entities(_entities_of(request), "transactions"))
-
-
-def _validated(serializer_class, request, view) -> dict:
-    serializer = serializer_class(data=request.data, context=view.get_serializer_context())
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class InvoiceViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

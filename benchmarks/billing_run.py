@@ -43,23 +43,83 @@ def build(contracts: int) -> tuple[object, datetime.date]:
     ids = range(first_id, first_id + contracts)
     _harness.copy_rows(
         "customers_customer",
-        ["id", "entity_id", "person_type", "document", "name", "trade_name", "emails", "phones", "street", "number",
-         "complement", "district", "city", "state", "postal_code", "condominium", "is_active", "created_at"],
-        ((i, entity.pk, "PF", f"{i:011d}", f"Cliente {i}", "", "[]", "[]", "", "", "", "", "Porto Alegre", "RS", "",
-          "", True, now) for i in ids),
+        [
+            "id",
+            "entity_id",
+            "person_type",
+            "document",
+            "name",
+            "trade_name",
+            "emails",
+            "phones",
+            "street",
+            "number",
+            "complement",
+            "district",
+            "city",
+            "state",
+            "postal_code",
+            "condominium",
+            "is_active",
+            "created_at",
+        ],
+        (
+            (
+                i,
+                entity.pk,
+                "PF",
+                f"{i:011d}",
+                f"Cliente {i}",
+                "",
+                "[]",
+                "[]",
+                "",
+                "",
+                "",
+                "",
+                "Porto Alegre",
+                "RS",
+                "",
+                "",
+                True,
+                now,
+            )
+            for i in ids
+        ),
     )
     _harness.copy_rows(
         "customers_contract",
-        ["id", "entity_id", "customer_id", "description", "billing_day", "due_day", "status", "start_date",
-         "end_date", "created_at"],
+        [
+            "id",
+            "entity_id",
+            "customer_id",
+            "description",
+            "billing_day",
+            "due_day",
+            "status",
+            "start_date",
+            "end_date",
+            "created_at",
+        ],
         ((i, entity.pk, i, "", 1, 10, "active", long_ago, None, now) for i in ids),
     )
     _harness.copy_rows(
         "customers_service",
-        ["id", "contract_id", "product_id", "description", "price", "category_id", "start_date", "end_date",
-         "created_at"],
-        ((i, i, product.pk, "", Decimal("99.90"), internet.pk, last_period if i % 100 == 0 else long_ago, None, now)
-         for i in ids),
+        [
+            "id",
+            "contract_id",
+            "product_id",
+            "description",
+            "price",
+            "category_id",
+            "start_date",
+            "end_date",
+            "created_at",
+        ],
+        (
+            (i, i, product.pk, "", Decimal("99.90"), internet.pk, last_period if i % 100 == 0 else long_ago, None, now)
+            for i in ids
+        ),
     )
     with connection.cursor() as cursor:
         for table in ("customers_customer", "customers_contract", "customers_service"):
@@ -74,8 +134,10 @@ def copy_floor(rows: int) -> float:
 
     buffer = io.StringIO()
     for i in range(rows):
-        buffer.write(f"1\t{i}\tcharge\t\tFibra 500 Mega\t01/03/2025 – 31/03/2025\t99.90\t2025-03-01\t{i}\t1\t"
-                     f"2025-03-01\t2025-03-31\trecurring\tf\t\t2025-03-01 00:00:00+00\n")
+        buffer.write(
+            f"1\t{i}\tcharge\t\tFibra 500 Mega\t01/03/2025 – 31/03/2025\t99.90\t2025-03-01\t{i}\t1\t"
+            f"2025-03-01\t2025-03-31\trecurring\tf\t\t2025-03-01 00:00:00+00\n"
+        )
     data = buffer.getvalue().encode()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_copy_floor")
@@ -83,7 +145,8 @@ def copy_floor(rows: int) -> float:
             "CREATE TABLE bench_copy_floor (entity_id bigint, customer_id bigint, kind varchar(16), "
             "credit_type varchar(24), title varchar(200), description text, amount numeric(14,2), date date, "
             "service_id bigint, category_id bigint, period_start date, period_end date, source varchar(16), "
-            "is_void boolean, void_reason varchar(255), created_at timestamptz)")
+            "is_void boolean, void_reason varchar(255), created_at timestamptz)"
+        )
         start = time.perf_counter()
         with cursor.cursor.copy("COPY bench_copy_floor FROM STDIN") as copy:
             copy.write(data)
@@ -143,19 +206,29 @@ def main() -> None:
     print(f"contracts: {n:,}   chunks: {first.chunks_total}   errors: {len(first.errors) + len(second.errors)}")
     print(f"build (COPY of customers, contracts, services): {timings['build']:.1f} s")
     print(f"first run: {total:.2f} s = {n / total:,.0f} contracts/s")
-    print(f"  recurring charges: {first_phases['charges']:.2f} s = {n / first_phases['charges']:,.0f} contracts/s "
-          f"({first.charges_created:,} charges, R$ {first.charges_total})")
-    print(f"  invoices:          {first_phases['invoices']:.2f} s = {n / first_phases['invoices']:,.0f} contracts/s "
-          f"({first.invoices_created:,} invoices, R$ {first.invoices_total})")
+    print(
+        f"  recurring charges: {first_phases['charges']:.2f} s = {n / first_phases['charges']:,.0f} contracts/s "
+        f"({first.charges_created:,} charges, R$ {first.charges_total})"
+    )
+    print(
+        f"  invoices:          {first_phases['invoices']:.2f} s = {n / first_phases['invoices']:,.0f} contracts/s "
+        f"({first.invoices_created:,} invoices, R$ {first.invoices_total})"
+    )
     other = total - first_phases["charges"] - first_phases["invoices"]
     print(f"  row locks, number sequence, commits (deferred foreign-key checks), run record: {other:.2f} s")
-    print(f"second run (same date): {timings['second run']:.2f} s = {timings['second run'] / total:.1%} of the first; "
-          f"created {second.charges_created} charges, {second.invoices_created} invoices")
+    print(
+        f"second run (same date): {timings['second run']:.2f} s = {timings['second run'] / total:.1%} of the first; "
+        f"created {second.charges_created} charges, {second.invoices_created} invoices"
+    )
     print(f"raw COPY of {n:,} rows (floor): {floor:.2f} s; first run / floor = {total / floor:.1f}x")
     print(f"ledger: {lines['n']:,} transactions R$ {lines['total']}; {invoices['n']:,} invoices R$ {invoices['total']}")
     print(f"peak memory of the Python process: {_harness.peak_memory_mib():,.0f} MiB")
-    ok = (lines["total"] == invoices["total"] and second.charges_created == 0 and second.invoices_created == 0
-          and not first.errors)
+    ok = (
+        lines["total"] == invoices["total"]
+        and second.charges_created == 0
+        and second.invoices_created == 0
+        and not first.errors
+    )
     print("consistent: " + ("yes" if ok else "NO"))
     if not ok:
         sys.exit(1)

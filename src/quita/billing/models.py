@@ -42,22 +42,28 @@ class TransactionSource(models.TextChoices):
 class Transaction(models.Model):
     """One line of a customer's ledger. Amounts are signed: charges positive, credits and payments negative.
 
-    Foreign keys with `db_constraint=False` are copies or audit references (the entity is the customer's,
+    Foreign keys carry no index of their own (`db_index=False`): the composite indexes in Meta serve the
+    queries, and every index is one more write per line in the billing run. Foreign keys with
+    `db_constraint=False` are copies or audit references (the entity is the customer's,
     users and runs are never deleted): the billing run writes millions of rows, and each database-level
     foreign key is one more check per row at commit. The keys that carry money (customer, service,
     category, invoice, paid_invoice) keep their constraints. See docs/decisions/0006.
     """
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions", db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=TransactionKind.choices)
     credit_type = models.CharField(_("credit type"), max_length=24, choices=CreditType.choices, blank=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     amount = MoneyField(_("amount"))
     date = models.DateField(_("date"))
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions")
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
     source = models.CharField(
@@ -70,6 +76,7 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="transactions",
         help_text=_("The invoice that billed this line."),
+        db_index=False,
     )
     paid_invoice = models.ForeignKey(
         "Invoice",
@@ -78,18 +85,37 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="payment_transactions",
         help_text=_("For payments and refunds: the invoice they settle."),
+        db_index=False,
     )
     is_void = models.BooleanField(_("void"), default=False)
     void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     billing_run = models.ForeignKey(
-        "BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "BillingRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -147,8 +173,10 @@ class InvoiceStatus(models.TextChoices):
 class Invoice(models.Model):
     """A bill: unbilled transactions of one customer gathered under a gapless number. Never edited once issued."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="invoices", db_constraint=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="invoices", db_constraint=False, db_index=False
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     number = models.CharField(_("number"), max_length=40)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -163,6 +191,7 @@ class Invoice(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("Only transactions of this category were billed."),
+        db_index=False,
     )
     total = MoneyField(_("total"))
     amount_paid = MoneyField(_("amount paid"), default=0)
@@ -173,16 +202,34 @@ class Invoice(models.Model):
     void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     billing_run = models.ForeignKey(
-        "BillingRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        "BillingRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     batch = models.UUIDField(
         null=True, blank=True, editable=False, help_text=_("The generation call that created the invoice.")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
 

@@ -105,13 +105,21 @@ class ActivityLog(models.Model):
 
     # No database-level foreign keys on the log: it is append-only, its rows point at records that are never
     # deleted, and the billing run writes one row per charge and per invoice (see docs/decisions/0006).
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("when"), db_index=True)
     action = models.CharField(_("action"), max_length=16, choices=ActivityAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     object_id = models.BigIntegerField()
     # The customer the change concerns, kept as a plain id so the log can be read per customer
     # without core depending on the customers app (apps depend downward only).

@@ -30,3 +30,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include((api_patterns, "api"))),
 ]
+
+handler404 = "quita.core.api.page_not_found"

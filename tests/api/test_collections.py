@@ -101,6 +101,13 @@ def test_unknown_id_is_not_found(api, world, collection):
     assert response.json() == {"code": "not_found", "detail": response.json()["detail"], "fields": {}}
 
 
+@pytest.mark.parametrize("path", ["/api/invoices/abc/", "/api/no-such-collection/"], ids=["not-an-id", "no-route"])
+def test_urls_that_match_nothing_are_a_json_404(api, path):
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_a_superuser_sees_every_entity(world, django_user_model):
     admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
     ids = {row["id"] for row in api_for(admin).get("/api/invoices/").json()["results"]}

@@ -8,8 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -71,6 +72,13 @@ def exception_handler(exc, context):
         detail = exc.detail if hasattr(exc, "detail") else str(exc)
         response.data = {"code": getattr(detail, "code", None) or exc.default_code, "detail": str(detail), "fields": {}}
     return response
+
+
+def page_not_found(request, exception):
+    """Django's 404 for a URL no view matches (e.g. `/api/invoices/abc/`): JSON under /api/, HTML elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": str(_("Not found.")), "fields": {}}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -19,13 +19,16 @@ import random
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.utils import translation
+from django.utils.translation import gettext
 from faker import Faker
 from stdnum.br import cnpj as cnpj_number
 from stdnum.br import cpf as cpf_number
@@ -240,7 +243,7 @@ class _Builder:
             self._create_company(spec)
         self._create_customers()
         self._create_manual_lines()
-        self.log(f"{len(self.subscribers)} customers; running a year of billing…")
+        self.log(gettext("%(count)d customers created; running a year of billing…") % {"count": len(self.subscribers)})
         self._schedule_billing_runs()
         self._run_timeline()
         self._close_cancelled_contracts()
@@ -248,13 +251,16 @@ class _Builder:
     def _create_users(self) -> None:
         """The demo login and one user per role (password = username). No service exists for users."""
         user_model = get_user_model()
-        for username, _role, is_admin, full_name in DEMO_USERS:
+        # PBKDF2 releases the GIL: hashing the five passwords side by side halves the wait on two cores.
+        with ThreadPoolExecutor(max_workers=len(DEMO_USERS)) as pool:
+            hashes = list(pool.map(make_password, [username for username, *_rest in DEMO_USERS]))
+        for (username, _role, is_admin, full_name), password_hash in zip(DEMO_USERS, hashes, strict=True):
             user, _ = user_model.objects.get_or_create(username=username)
             user.first_name, _sep, user.last_name = full_name.partition(" ")
             user.email = f"{username}@demo.quita.dev"
             user.is_staff = user.is_superuser = is_admin
             user.is_active = True
-            user.set_password(username)
+            user.password = password_hash
             user.save()
             self.users[username] = user
 

@@ -11,7 +11,7 @@ from quita.billing import services as billing
 from quita.core.models import ActivityLog
 from quita.customers import services as customers
 from quita.payments import services as payments
-from tests.api.conftest import YEAR, api_for
+from tests.api.conftest import YEAR, api_for, billed_invoice
 
 JANUARY = datetime.date(YEAR, 1, 5)
 
@@ -189,3 +189,16 @@ def test_payment_transaction_reads_back_negative_and_settling(api, world):
 def test_categories_are_listed(api):
     codes = {row["code"] for row in api.get("/api/categories/").json()}
     assert {"internet", "mobile", "tv", "other"} <= codes
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/invoices/?customer={id}", "/api/transactions/?customer={id}", "/api/customers/{id}/billing-summary/"],
+    ids=["invoices", "transactions", "billing-summary"],
+)
+def test_a_page_costs_the_same_few_queries_however_long_it_is(api, customer, path, django_assert_max_num_queries):
+    """No query per row: token, entities, count, page, lines (the customer's billing tab must stay fast)."""
+    for month in range(1, 7):
+        billed_invoice(customer, month=month)
+    with django_assert_max_num_queries(5):
+        assert api.get(path.format(id=customer.pk)).status_code == 200

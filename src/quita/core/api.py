@@ -219,7 +219,7 @@ def visible_entity_ids(request) -> list[int]:
     """The ids of the entities the request's user may see (their memberships), computed once per request."""
     cached = getattr(request, "_quita_entity_ids", None)
     if cached is None:
-        cached = list(entities_for_user(request.user).values_list("pk", flat=True))
+        cached = list(entities_for_user(request.user).order_by().values_list("pk", flat=True))
         request._quita_entity_ids = cached
     return cached
 

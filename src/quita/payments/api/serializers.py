@@ -63,9 +63,6 @@ class InvoicesPaySerializer(InvoicePaySerializer):
 
     invoices = ScopedPrimaryKeyRelatedField(queryset=Invoice.objects.all(), many=True)
 
-    class Meta:
-        fields = ["invoices", "method", "amount", "reference", "received_on"]
-
 
 class PayResultSerializer(serializers.Serializer):
     """The payment recorded and the invoice after it."""

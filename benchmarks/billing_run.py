@@ -182,7 +182,12 @@ def main() -> None:
             return execute(sql, params, many, context)
         finally:
             head = " ".join(sql.split())[:60]
-            if 'INSERT INTO "billing_transaction"' in head or "customers_service" in head:
+            if (
+                'INSERT INTO "billing_transaction"' in head
+                or "customers_service" in head
+                or "quita_chunk_charges" in head
+                or "SELECT 1 WHERE EXISTS" in head
+            ):
                 phase["charges"] += time.perf_counter() - start
             elif "billing_invoice" in head or ('UPDATE "billing_transaction"' in head):
                 phase["invoices"] += time.perf_counter() - start

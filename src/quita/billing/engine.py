@@ -236,10 +236,10 @@ def _whole_period_charges(
     return " UNION ALL ".join(branches), params
 
 
-def partial_period_charges_insert(
+def partial_period_charges(
     *, chunk: Chunk, run_date: datetime.date, billing_run_id: int | None, actor_id: int | None, now
-) -> None:
-    """Create the prorated recurring charges of the chunk that bill on `run_date`; they stay unbilled.
+) -> list[Transaction]:
+    """The prorated recurring charges of the chunk that bill on `run_date` and do not exist yet (unsaved).
 
     A partial period is a service that starts after its period began, ends before the period ends,
     or started during the previous period (and so missed that period's run): its charge is the price
@@ -308,8 +308,7 @@ def partial_period_charges_insert(
                         created_at=now,
                     )
                 )
-    if rows:
-        Transaction.objects.bulk_create(rows)
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -429,29 +428,15 @@ def invoices_generate(
     dialect = _Dialect()
     now = timezone.now()
     batch = uuid.uuid4()
-    customers_lock(chunk)
-    if recurring is not None and connection.vendor == "postgresql":
-        # Within a run, the charges of earlier chunks are newer than the table's statistics, so the planner
-        # believes the anti-join below sees ~1 row and materialises it, which turns quadratic as the run
-        # grows. Without materialisation it probes the unique index per service (or hashes), whatever the
-        # statistics say. SET LOCAL ends with this chunk's transaction.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_material = off")
-    tx_first_id = _max_id(Transaction)
-    if recurring is not None:
-        partial_period_charges_insert(
-            chunk=chunk,
-            run_date=recurring.run_date,
-            billing_run_id=recurring.billing_run_id,
-            actor_id=actor_id,
-            now=now,
-        )
-    series = f"invoice:{issue_date.year}"
-    base = sequence_reserve(entity=entity, series=series, count=0)  # locks the sequence row
-
     where, params = selection.where("t")
-    lines_sql = f"SELECT t.customer_id, t.amount FROM {_table(Transaction)} t WHERE {where}"
     if recurring is not None:
+        if connection.vendor == "postgresql":
+            # Within a run, the charges of earlier chunks are newer than the table's statistics, so the planner
+            # believes the anti-join in the charges SELECT sees ~1 row and materialises it, which turns
+            # quadratic as the run grows. Without materialisation it probes the unique index per service (or
+            # hashes), whatever the statistics say. SET LOCAL ends with this chunk's transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_material = off")
         charges_sql, charges_params = _whole_period_charges(
             chunk=chunk,
             run_date=recurring.run_date,
@@ -459,8 +444,41 @@ def invoices_generate(
             actor_id=actor_id,
             now=now,
         )
-        lines_sql += f" UNION ALL SELECT ch.customer_id, ch.amount FROM ({charges_sql}) ch"
         params.update(charges_params)
+        partial = partial_period_charges(
+            chunk=chunk,
+            run_date=recurring.run_date,
+            billing_run_id=recurring.billing_run_id,
+            actor_id=actor_id,
+            now=now,
+        )
+        if (
+            not partial
+            and not _exists(charges_sql, params)
+            and not _exists(f"SELECT 1 FROM {_table(Transaction)} t WHERE {where}", params)
+        ):
+            # Nothing to charge or invoice (a repeated run): take no locks, write nothing.
+            return NOTHING, InvoiceBatch(created=0, total=ZERO, batch=None)
+
+    customers_lock(chunk)
+    tx_first_id = _max_id(Transaction)
+    lines_sql = f"SELECT t.customer_id, t.amount FROM {_table(Transaction)} t WHERE {where}"
+    if recurring is not None:
+        # Recompute under the locks (another run may have billed some of the chunk meanwhile), then keep this
+        # chunk's whole-period charges in a temporary table: the invoice totals and the insert both read it.
+        partial = partial_period_charges(
+            chunk=chunk,
+            run_date=recurring.run_date,
+            billing_run_id=recurring.billing_run_id,
+            actor_id=actor_id,
+            now=now,
+        )
+        if partial:
+            Transaction.objects.bulk_create(partial)
+        _charges_table_fill(charges_sql, params)
+        lines_sql += f" UNION ALL SELECT ch.customer_id, ch.amount FROM {CHARGES_TABLE} ch"
+    series = f"invoice:{issue_date.year}"
+    base = sequence_reserve(entity=entity, series=series, count=0)  # locks the sequence row
 
     if due_days:
         contract_days = ""
@@ -533,11 +551,12 @@ def invoices_generate(
                 f"""
                 INSERT INTO {_table(Transaction)} ({_TX_COLUMNS}, invoice_id)
                 SELECT ch.*, inv.id
-                FROM ({charges_sql}) ch
+                FROM {CHARGES_TABLE} ch
                 LEFT JOIN {_table(Invoice)} inv ON inv.batch = %(inv_batch)s AND inv.customer_id = ch.customer_id
                 """,
-                params,
+                {"inv_batch": params["inv_batch"]},
             )
+            cursor.execute(f"DROP TABLE {CHARGES_TABLE}")
         if created:
             cursor.execute(
                 f"""
@@ -556,6 +575,30 @@ def invoices_generate(
         return charges, InvoiceBatch(created=0, total=ZERO, batch=None)
     total = _log_invoices(batch_value=params["inv_batch"], actor_id=actor_id, now=now)
     return charges, InvoiceBatch(created=created, total=total, batch=batch)
+
+
+CHARGES_TABLE = "quita_chunk_charges"
+_CHARGES_TABLE_COLUMNS = (
+    "entity_id BIGINT, customer_id BIGINT, kind VARCHAR(16), credit_type VARCHAR(24), title VARCHAR(200), "
+    "description TEXT, amount NUMERIC(14, 2), date DATE, service_id BIGINT, category_id BIGINT, period_start DATE, "
+    "period_end DATE, source VARCHAR(16), paid_invoice_id BIGINT, is_void BOOLEAN, void_reason VARCHAR(255), "
+    "voided_at TIMESTAMP WITH TIME ZONE, voided_by_id BIGINT, billing_run_id BIGINT, created_by_id BIGINT, "
+    "created_at TIMESTAMP WITH TIME ZONE"
+)
+
+
+def _charges_table_fill(charges_sql: str, params: dict) -> None:
+    """Write the chunk's whole-period charges (columns `_TX_COLUMNS`) to a temporary table of this session."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {CHARGES_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {CHARGES_TABLE} ({_CHARGES_TABLE_COLUMNS})")
+        cursor.execute(f"INSERT INTO {CHARGES_TABLE} ({_TX_COLUMNS}) {charges_sql}", params)
+
+
+def _exists(sql: str, params: dict) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 WHERE EXISTS ({sql})", params)
+        return cursor.fetchone() is not None
 
 
 def _max_id(model) -> int:

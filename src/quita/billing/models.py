@@ -43,11 +43,11 @@ class Transaction(models.Model):
     """One line of a customer's ledger. Amounts are signed: charges positive, credits and payments negative.
 
     Foreign keys carry no index of their own (`db_index=False`): the composite indexes in Meta serve the
-    queries, and every index is one more write per line in the billing run. Foreign keys with
-    `db_constraint=False` are copies or audit references (the entity is the customer's,
-    users and runs are never deleted): the billing run writes millions of rows, and each database-level
-    foreign key is one more check per row at commit. The keys that carry money (customer, service,
-    category, invoice, paid_invoice) keep their constraints. See docs/decisions/0006.
+    queries, and every index is one more write per line in the billing run. Only the keys that carry
+    money (customer, invoice, paid_invoice) are enforced by the database; the others point at reference
+    data that is never deleted (entity, service, category: PROTECT in the ORM, no delete anywhere) or are
+    audit references (users, runs). The billing run writes millions of rows and each database-level
+    foreign key is one more check per row at commit. See docs/decisions/0006.
     """
 
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
@@ -59,10 +59,16 @@ class Transaction(models.Model):
     amount = MoneyField(_("amount"))
     date = models.DateField(_("date"))
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="transactions", db_index=False
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
+        db_constraint=False,
     )
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
@@ -192,6 +198,7 @@ class Invoice(models.Model):
         related_name="+",
         help_text=_("Only transactions of this category were billed."),
         db_index=False,
+        db_constraint=False,
     )
     total = MoneyField(_("total"))
     amount_paid = MoneyField(_("amount paid"), default=0)

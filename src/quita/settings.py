@@ -17,7 +17,8 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = _env_bool("QUITA_DEBUG", False)
-SECRET_KEY = os.environ.get("QUITA_SECRET_KEY") or "insecure-development-key-set-QUITA_SECRET_KEY-in-production"
+# The fallback starts with "django-insecure-" so that `quita check --deploy` refuses it.
+SECRET_KEY = os.environ.get("QUITA_SECRET_KEY") or "django-insecure-development-only-set-QUITA_SECRET_KEY"
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("QUITA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -130,6 +131,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = _env_bool("QUITA_SECURE_COOKIES", True)
     SECURE_SSL_REDIRECT = _env_bool("QUITA_SSL_REDIRECT", False)
     SECURE_HSTS_SECONDS = int(os.environ.get("QUITA_HSTS_SECONDS", "0"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("QUITA_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+    SECURE_HSTS_PRELOAD = _env_bool("QUITA_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = (
         os.environ.get("QUITA_SILENCED_CHECKS", "").split(",") if os.environ.get("QUITA_SILENCED_CHECKS") else []

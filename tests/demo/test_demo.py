@@ -139,6 +139,22 @@ def test_running_again_does_not_duplicate(demo_output):
     assert "--reset" in output
 
 
+def test_refuses_a_database_with_other_entities(demo_output):
+    """The demo adds a superuser with a known password: never into someone's real ledger by mistake."""
+    from django.core.management.base import CommandError
+
+    from quita.demo.builder import demo_purge
+    from tests.conftest import make_cnpj
+
+    demo_purge()
+    Entity.objects.create(name="Real ISP", legal_name="Real ISP Ltda", cnpj=make_cnpj(99), invoice_prefix="RI")
+    with pytest.raises(CommandError, match="--force"):
+        run_demo("--customers", "4")
+    assert not Customer.objects.exists()
+    output = run_demo("--customers", "4", "--force")
+    assert Customer.objects.count() == 4 and "demo / demo" in output
+
+
 def test_reset_rebuilds_the_same_data(demo_output):
     """The seed makes a rebuild identical: same customers, same invoice totals."""
     before = _fingerprint()

@@ -124,6 +124,11 @@ def demo_exists() -> bool:
     return Entity.objects.filter(cnpj__in=[spec.cnpj for spec in data.ENTITIES]).exists()
 
 
+def other_entities_exist() -> bool:
+    """Whether the database holds entities that are not the demo's (a real or another test ledger)."""
+    return Entity.objects.exclude(cnpj__in=[spec.cnpj for spec in data.ENTITIES]).exists()
+
+
 def demo_purge() -> int:
     """Delete the demo entities and every row that belongs to them; return how many rows went.
 

@@ -7,7 +7,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from quita.demo.builder import DEFAULT_CUSTOMERS, SEED, demo_build, demo_exists, demo_purge, demo_summary
+from quita.demo.builder import (
+    DEFAULT_CUSTOMERS,
+    SEED,
+    demo_build,
+    demo_exists,
+    demo_purge,
+    demo_summary,
+    other_entities_exist,
+)
 
 
 class Command(BaseCommand):
@@ -30,6 +38,11 @@ class Command(BaseCommand):
             help=f"How many customers to create (default {DEFAULT_CUSTOMERS}).",
         )
         parser.add_argument("--seed", type=int, default=SEED, help="Random seed (the same seed builds the same data).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Build even though the database holds other entities (the demo adds a superuser demo/demo).",
+        )
 
     def handle(self, *args, **options):
         """Migrate, build or keep the demo, then serve it."""
@@ -48,6 +61,13 @@ class Command(BaseCommand):
             self.stdout.write(_("The demo is already in this database (use --reset to build it again)."))
             summary = demo_summary()
         else:
+            if other_entities_exist() and not options["force"]:
+                raise CommandError(
+                    _(
+                        "This database already holds other entities. The demo adds users with known passwords "
+                        "(demo / demo is a superuser): build it in an empty database, or pass --force."
+                    )
+                )
             self.stdout.write(
                 _("Building the demo ISP with %(count)d customers and a year of history…")
                 % {"count": options["customers"]}

@@ -177,3 +177,17 @@ def test_a_user_without_any_membership_is_refused(world):
     nobody = make_user("nobody")
     with pytest.raises(PermissionDenied):
         OPERATIONS["transaction_create"](world, nobody)
+
+
+@pytest.mark.parametrize("state", ["paid", "void"])
+def test_an_outsider_learns_nothing_about_the_state_of_an_invoice(world, other_entity, state):
+    """A user of another entity is refused before the invoice's state is looked at (403, not 409)."""
+    clerk = world["invoice"].created_by
+    if state == "paid":
+        payments.invoice_pay(invoice_id=world["invoice"].pk, actor=clerk, method="cash")
+    else:
+        billing.invoice_void(invoice_id=world["invoice"].pk, actor=clerk, reason="wrong")
+    outsider = make_user("outsider", other_entity, Role.ADMINISTRATOR)
+    for operation in ("invoice_pay", "invoices_pay", "invoice_void"):
+        with pytest.raises(PermissionDenied):
+            OPERATIONS[operation](world, outsider)

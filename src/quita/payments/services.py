@@ -112,12 +112,14 @@ def payment_apply(
     return payment
 
 
-def _locked_unpaid_invoice(invoice_id: int) -> Invoice:
+def _locked_unpaid_invoice(invoice_id: int, actor) -> Invoice:
     customer_id = Invoice.objects.filter(pk=invoice_id).values_list("customer_id", flat=True).first()
     if customer_id is None:
         raise NotFound(_("Invoice not found."), code="invoice_not_found")
     customer_lock(customer_id)
     invoice = Invoice.objects.select_for_update().select_related("entity").get(pk=invoice_id)
+    # Before the status checks: a user of another entity must not learn whether the invoice is paid or void.
+    ensure_permission(actor=actor, entity=invoice.entity_id, action="record_payments")
     if invoice.status == InvoiceStatus.VOID:
         raise Conflict(
             _("Invoice %(number)s is void and cannot be paid.") % {"number": invoice.number},
@@ -145,8 +147,7 @@ def invoice_pay(
 ) -> Payment:
     """Record a cash, POS or bank-transfer payment; `amount` defaults to the open balance."""
     _check_method(method)
-    invoice = _locked_unpaid_invoice(invoice_id)
-    ensure_permission(actor=actor, entity=invoice.entity_id, action="record_payments")
+    invoice = _locked_unpaid_invoice(invoice_id, actor)
     amount = invoice.balance if amount is None else amount_parse(amount)
     return payment_apply(
         invoice=invoice,
@@ -179,9 +180,7 @@ def invoices_pay(
     customers = set(Invoice.objects.filter(pk__in=invoice_ids).values_list("customer_id", flat=True))
     if len(customers) > 1:
         raise ValidationFailed(_("One receipt pays the invoices of one customer."), code="invoices_other_customers")
-    invoices = [_locked_unpaid_invoice(pk) for pk in sorted(set(invoice_ids))]
-    for invoice in invoices:
-        ensure_permission(actor=actor, entity=invoice.entity_id, action="record_payments")
+    invoices = [_locked_unpaid_invoice(pk, actor) for pk in sorted(set(invoice_ids))]
     invoices.sort(key=lambda inv: (inv.due_date, inv.pk))
     left = None if amount is None else amount_parse(amount)
     payments = []

@@ -124,6 +124,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get stable component names (strings: settings cannot import models).
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceStatusEnum": "quita.billing.models.InvoiceStatus",
+        "ContractStatusEnum": "quita.customers.models.ContractStatus",
+        "PaymentStatusEnum": "quita.payments.models.PaymentStatus",
+        "PaymentMethodEnum": "quita.payments.models.PaymentMethodKind",
+        "ManualPaymentMethodEnum": "quita.payments.api.serializers.MANUAL_METHOD_CHOICES",
+    },
 }
 
 if not DEBUG:

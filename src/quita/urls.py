@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from quita.core.api import ENUM_NAME_OVERRIDES, ActivityViewSet, EntityViewSet, TokenView
+from quita.core.api import ActivityViewSet, EntityViewSet, TokenView
 
 core_router = SimpleRouter()
 core_router.register("entities", EntityViewSet, basename="entity")
@@ -15,7 +15,7 @@ api_patterns = [
     path("token/", TokenView.as_view(), name="token"),
     path(
         "schema/",
-        SpectacularAPIView.as_view(custom_settings={"ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES}),
+        SpectacularAPIView.as_view(),
         name="schema",
     ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
 from quita.billing import services
@@ -233,17 +232,8 @@ def test_zero_total_invoice_is_paid_at_once(ledger, make_customer):
     assert invoice.transactions.count() == 2
 
 
-def test_zero_total_from_centavos_that_do_not_sum_to_zero_in_floating_point(ledger, make_customer, request):
-    # 0.30 - 0.20 - 0.10 is exactly zero, but -1.4e-17 in binary floating point.
-    if connection.vendor == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="engine.invoices_generate: HAVING SUM(t.amount) >= 0 compares SQLite's floating-point sum, "
-                "not the sum rounded to centavos, so a zero total is dropped and invoice_generate raises "
-                "Invoice.DoesNotExist",
-            )
-        )
+def test_zero_total_from_centavos_that_do_not_sum_to_zero_in_floating_point(ledger, make_customer):
+    # 0.30 - 0.20 - 0.10 is exactly zero, but -1.4e-17 in binary floating point (SQLite sums decimals as floats).
     customer = make_customer()
     ledger.charge(customer, "0.30")
     ledger.credit(customer, "0.20")

@@ -536,7 +536,7 @@ def invoices_generate(
                        %(inv_base)s + ROW_NUMBER() OVER (ORDER BY lines.customer_id) AS seq
                 FROM ({lines_sql}) lines
                 GROUP BY lines.customer_id
-                HAVING SUM(lines.amount) >= 0
+                HAVING {dialect.money_sum("lines.amount")} >= 0
             ) agg
             """,
             params,

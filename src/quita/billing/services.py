@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,7 @@ from quita.billing.models import (
 from quita.core.activity import activity_record, snapshot
 from quita.core.errors import Conflict, NotFound, ValidationFailed
 from quita.core.models import ActivityAction, Entity
-from quita.core.money import ZERO, parse_money
+from quita.core.money import ZERO, money_input
 from quita.core.permissions import ensure_permission
 from quita.core.selectors import entity_today
 from quita.customers.models import Customer, Service
@@ -66,24 +66,7 @@ INVOICE_FIELDS = [
 
 def amount_parse(value, field_name: str = "amount") -> Decimal:
     """A positive amount with at most two decimals; floats and three decimals are refused with their own codes."""
-    try:
-        amount = parse_money(value)
-    except ValueError as error:
-        code = {"float": "amount_is_float", "too_many_decimals": "amount_too_many_decimals"}.get(
-            str(error), "amount_invalid"
-        )
-        message = {
-            "amount_is_float": _('Send the amount as a string ("95.00"), not as a floating-point number.'),
-            "amount_too_many_decimals": _("The amount has more than two decimals."),
-        }.get(code, _("The amount is not a number."))
-        raise ValidationFailed(message, code=code, fields={field_name: [message]}) from None
-    if amount <= 0:
-        raise ValidationFailed(
-            _("The amount must be greater than zero."),
-            code="amount_not_positive",
-            fields={field_name: [_("Must be greater than zero.")]},
-        )
-    return amount
+    return money_input(value, field=field_name, sign="positive")
 
 
 def customer_lock(customer: Customer | int) -> Customer:
@@ -333,6 +316,10 @@ def invoice_void(*, invoice_id: int, actor, reason: str) -> Invoice:
             _("A paid invoice cannot be voided: add a credit to the customer instead."), code="invoice_paid_cannot_void"
         )
     before = snapshot(invoice, INVOICE_FIELDS)
+    # The log keeps which lines the invoice billed, since voiding releases them for the next invoice.
+    released_ids = list(
+        Transaction.objects.filter(Q(invoice=invoice) | Q(paid_invoice=invoice)).values_list("pk", flat=True)
+    )
     released = Transaction.objects.filter(invoice=invoice).update(invoice=None)
     # Partial payments already received stay on the ledger as unbilled credits for the next invoice.
     released += Transaction.objects.filter(paid_invoice=invoice).update(paid_invoice=None)
@@ -349,7 +336,11 @@ def invoice_void(*, invoice_id: int, actor, reason: str) -> Invoice:
         customer_id=invoice.customer_id,
         summary=f"{invoice.number}: {invoice.void_reason}",
         before=before,
-        after={**snapshot(invoice, INVOICE_FIELDS), "released_transactions": released},
+        after={
+            **snapshot(invoice, INVOICE_FIELDS),
+            "released_transactions": released,
+            "released_transaction_ids": released_ids,
+        },
     )
     return invoice
 

@@ -23,7 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from quita.core.errors import DomainError, NotFound
 from quita.core.filtersets import ActivityFilterSet
 from quita.core.models import ActivityLog, Entity
-from quita.core.money import MAX_DIGITS, parse_money
+from quita.core.money import INPUT_ERROR_CODES, parse_money
 from quita.core.selectors import entities_for_user
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -96,16 +96,6 @@ def reraise_as_field_error(error: DomainError) -> serializers.ValidationError:
     return serializers.ValidationError(str(error.detail), code=error.code)
 
 
-# Names of the enums that several apps share a field name for ("status", "method"). drf-spectacular reads
-# them from SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]; /api/schema/ passes them itself (see quita/urls.py).
-ENUM_NAME_OVERRIDES = {
-    "InvoiceStatusEnum": "quita.billing.models.InvoiceStatus",
-    "ContractStatusEnum": "quita.customers.models.ContractStatus",
-    "PaymentStatusEnum": "quita.payments.models.PaymentStatus",
-    "PaymentMethodEnum": "quita.payments.models.PaymentMethodKind",
-    "ManualPaymentMethodEnum": "quita.payments.api.serializers.MANUAL_METHOD_CHOICES",
-}
-
 # ---------------------------------------------------------------------------------------------------------------
 # Fields
 # ---------------------------------------------------------------------------------------------------------------
@@ -137,7 +127,6 @@ class MoneyField(serializers.Field):
         "amount_not_positive": _("The amount must be greater than zero."),
         "negative_price": _("The price cannot be negative."),
     }
-    LIMIT = Decimal(10) ** (MAX_DIGITS - 2)
 
     def __init__(self, *, sign: str | None = None, **kwargs):
         if sign not in (None, "positive", "not_negative"):
@@ -151,16 +140,7 @@ class MoneyField(serializers.Field):
         try:
             amount = parse_money(data.strip() if isinstance(data, str) else data)
         except ValueError as error:
-            reason = str(error)
-            self.fail(
-                {"float": "amount_is_float", "too_many_decimals": "amount_too_many_decimals"}.get(
-                    reason, "amount_invalid"
-                )
-            )
-        except ArithmeticError:  # parse_money cannot quantize numbers beyond Decimal's 28 digits
-            self.fail("amount_too_large")
-        if abs(amount) >= self.LIMIT:
-            self.fail("amount_too_large")
+            self.fail(INPUT_ERROR_CODES.get(str(error), "amount_invalid"))
         if self.sign == "positive" and amount <= 0:
             self.fail("amount_not_positive")
         if self.sign == "not_negative" and amount < 0:

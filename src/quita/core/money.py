@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_DIGITS = 14
+# The first amount a MoneyField cannot hold (12 digits before the decimal point).
+MAX_AMOUNT = Decimal(10) ** (MAX_DIGITS - 2)
 
 
 class MoneyField(models.DecimalField):
@@ -41,7 +44,7 @@ def round_money(value: Decimal) -> Decimal:
 def parse_money(value: object) -> Decimal:
     """Read an amount given as a string, int or Decimal with at most two decimals; floats are refused.
 
-    Raises ValueError with a short reason (`float`, `invalid`, `too_many_decimals`).
+    Raises ValueError with a short reason (`float`, `invalid`, `too_large`, `too_many_decimals`).
     """
     if isinstance(value, bool | float):
         raise ValueError("float")
@@ -51,9 +54,49 @@ def parse_money(value: object) -> Decimal:
         raise ValueError("invalid") from None
     if not amount.is_finite():
         raise ValueError("invalid")
+    if abs(amount) >= MAX_AMOUNT:
+        raise ValueError("too_large")
     if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
         raise ValueError("too_many_decimals")
     return amount.quantize(CENT)
+
+
+# parse_money's reasons as the stable error codes of the API and the services.
+INPUT_ERROR_CODES = {
+    "float": "amount_is_float",
+    "invalid": "amount_invalid",
+    "too_large": "amount_too_large",
+    "too_many_decimals": "amount_too_many_decimals",
+}
+_INPUT_ERROR_MESSAGES = {
+    "amount_is_float": _('Send the amount as a string ("95.00"), not as a floating-point number.'),
+    "amount_invalid": _("The amount is not a number."),
+    "amount_too_large": _("The amount is too large."),
+    "amount_too_many_decimals": _("The amount has more than two decimals."),
+    "amount_not_positive": _("The amount must be greater than zero."),
+    "negative_price": _("The price cannot be negative."),
+}
+
+
+def money_input(value: object, *, field: str = "amount", sign: str | None = None) -> Decimal:
+    """An amount typed by a person or sent by a client, checked by the rules every entry point shares.
+
+    `sign` is None (any), "positive" (> 0, code `amount_not_positive`) or "not_negative" (>= 0, code
+    `negative_price`). Raises ValidationFailed with the field named, so the API, the web UI and the CLI
+    give the same code and message.
+    """
+    from quita.core.errors import ValidationFailed
+
+    try:
+        amount = parse_money(value)
+    except ValueError as error:
+        code = INPUT_ERROR_CODES.get(str(error), "amount_invalid")
+        message = _INPUT_ERROR_MESSAGES[code]
+        raise ValidationFailed(message, code=code, fields={field: [message]}) from None
+    if (sign == "positive" and amount <= 0) or (sign == "not_negative" and amount < 0):
+        code = "amount_not_positive" if sign == "positive" else "negative_price"
+        raise ValidationFailed(_INPUT_ERROR_MESSAGES[code], code=code, fields={field: [_INPUT_ERROR_MESSAGES[code]]})
+    return amount
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:

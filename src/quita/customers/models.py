@@ -37,7 +37,9 @@ class PersonType(models.TextChoices):
 def validate_document(person_type: str, document: str) -> str:
     """Check a CPF (PF) or CNPJ (PJ) with python-stdnum and return its digits."""
     module = cpf_number if person_type == PersonType.INDIVIDUAL else cnpj_number
-    if not module.is_valid(document or ""):
+    digits = "".join(ch for ch in (document or "") if ch.isdigit())
+    # python-stdnum accepts documents of one repeated digit (111.111.111-11), which the Receita never issues.
+    if not module.is_valid(document or "") or len(set(digits)) == 1:
         label = "CPF" if person_type == PersonType.INDIVIDUAL else "CNPJ"
         raise ValidationError(_("Invalid %(label)s.") % {"label": label}, code=f"invalid_{label.lower()}")
     return module.compact(document)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from quita.core.activity import activity_record, snapshot
 from quita.core.errors import Conflict, ValidationFailed
 from quita.core.models import ActivityAction, Entity
-from quita.core.money import parse_money
+from quita.core.money import money_input
 from quita.core.permissions import ensure_permission
 from quita.customers.models import (
     Category,
@@ -45,22 +45,7 @@ CUSTOMER_FIELDS = [
 
 
 def _price(value, field: str = "price") -> Decimal:
-    try:
-        price = parse_money(value)
-    except ValueError as error:
-        code = {"float": "amount_is_float", "too_many_decimals": "amount_too_many_decimals"}.get(
-            str(error), "amount_invalid"
-        )
-        raise ValidationFailed(
-            _("Enter the amount as a decimal string with at most two decimals."),
-            code=code,
-            fields={field: [_("Invalid amount.")]},
-        ) from None
-    if price < 0:
-        raise ValidationFailed(
-            _("The price cannot be negative."), code="negative_price", fields={field: [_("Must be zero or more.")]}
-        )
-    return price
+    return money_input(value, field=field, sign="not_negative")
 
 
 def category_get(value: Category | str | int | None) -> Category | None:
@@ -166,6 +151,8 @@ def customer_update(*, customer: Customer, actor, **fields) -> Customer:
 def product_create(*, entity: Entity, actor, name: str, category, price, is_active: bool = True) -> Product:
     """Add a product/plan with its recurring price."""
     ensure_permission(actor=actor, entity=entity, action="manage_catalog")
+    if not (name or "").strip():
+        raise ValidationFailed(_("The name is required."), code="name_required", fields={"name": [_("Required.")]})
     product = Product.objects.create(
         entity=entity, name=name, category=category_get(category), price=_price(price), is_active=is_active
     )

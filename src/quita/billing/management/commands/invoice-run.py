@@ -29,8 +29,14 @@ class Command(BaseCommand):
         for entity in entities_named(options["entity"]):
             try:
                 run = services.billing_run_invoices(
-                    entity=entity, start=start, end=end, due_date=due_date, issue_date=issue_date,
-                    category=options["category"], chunk_size=options["chunk_size"])
+                    entity=entity,
+                    start=start,
+                    end=end,
+                    due_date=due_date,
+                    issue_date=issue_date,
+                    category=options["category"],
+                    chunk_size=options["chunk_size"],
+                )
             except DomainError as error:
                 from django.core.management.base import CommandError
 

@@ -127,7 +127,8 @@ def test_demo_login_and_role_users(demo_output):
 
 def test_output_names_the_login_and_the_time(demo_output):
     assert "demo / demo" in demo_output
-    assert "http://127.0.0.1:8000/" in demo_output
+    assert "http://127.0.0.1:8000/admin/" in demo_output
+    assert "http://127.0.0.1:8000/api/docs/" in demo_output
     assert " s." in demo_output  # "Built in 3.2 s." / "Construída em 3,2 s."
 
 

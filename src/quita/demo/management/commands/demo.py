@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from quita.demo.builder import (
@@ -78,14 +79,25 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(_("Built in %(seconds).1f s.") % {"seconds": summary.seconds}))
         self._print_summary(summary)
 
-        url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(_("Demo login: demo / demo")))
         self.stdout.write(_("Other users (password = user name): manager, clerk, collector, viewer"))
-        self.stdout.write(_("Quita: %(url)s   Admin: %(url)sadmin/") % {"url": url})
+        for label, path in self._pages():
+            self.stdout.write(f"  {label:<16} http://127.0.0.1:{options['port']}{path}")
         if options["no_serve"]:
             return
         self._serve(options["port"])
+
+    def _pages(self) -> list[tuple[str, str]]:
+        """The pages worth opening: the staff UI (once it exists), the admin and the API's documentation."""
+        pages = []
+        for label, path in ((_("Quita"), "/"), (_("Admin"), "/admin/"), (_("API (Swagger)"), "/api/docs/")):
+            try:
+                resolve(path)
+            except Resolver404:
+                continue
+            pages.append((label, path))
+        return pages
 
     def _print_summary(self, summary) -> None:
         """What the demo database holds."""

@@ -323,9 +323,10 @@ class _Builder:
         module, make = (cpf_number, self.fake.cpf) if person_type == "PF" else (cnpj_number, self.fake.cnpj)
         while True:
             number = make()
-            if not module.is_valid(number):  # Faker's check digits are right; this guards against a regression
-                continue
             digits = module.compact(number)
+            # Faker's check digits are right; one repeated digit (111.111.111-11) is valid but never issued.
+            if not module.is_valid(number) or len(set(digits)) == 1:
+                continue
             if digits not in self.documents:
                 self.documents.add(digits)
                 return digits

@@ -24,7 +24,6 @@ both speak; the few spellings that differ are in `_Dialect`.
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -164,9 +163,20 @@ NOTHING = Totals(created=0, total=ZERO)
 
 @dataclass(frozen=True)
 class InvoiceBatch(Totals):
-    """The invoices one `invoices_generate` call created, found again by their batch id."""
+    """The invoices one `invoices_generate` call created: consecutive numbers of one entity and year."""
 
-    batch: uuid.UUID | None = None
+    entity_id: int | None = None
+    year: int | None = None
+    first_sequence: int = 0
+
+    def invoices(self):
+        """The batch's invoices (found through the unique (entity, year, sequence) index)."""
+        return Invoice.objects.filter(
+            entity_id=self.entity_id,
+            year=self.year,
+            sequence__gt=self.first_sequence - 1,
+            sequence__lt=self.first_sequence + self.created,
+        )
 
 
 @dataclass(frozen=True)
@@ -253,24 +263,25 @@ def partial_period_charges(
         period_start, period_end = billing_period(run_date, billing_day)
         previous_start = previous_billing_date(run_date, billing_day)
         previous_end = run_date - datetime.timedelta(days=1)
-        starts_late = Q(start_date__gt=period_start, start_date__lte=period_end)
-        ends_early = Q(end_date__gte=period_start, end_date__lt=period_end) | Q(
-            contract__end_date__gte=period_start, contract__end_date__lt=period_end
+        # Each condition is a date range an index answers on its own (services starting or ending, contracts
+        # ending), so the cost follows the number of new and ending services, not the size of the chunk.
+        in_chunk = Service.objects.filter(
+            contract__entity=chunk.entity,
+            contract__status=ContractStatus.ACTIVE,
+            contract__billing_day=billing_day,
+            contract__customer_id__gte=chunk.first_customer_id,
+            contract__customer_id__lte=chunk.last_customer_id,
+            price__gt=0,
+        ).select_related("contract", "product")
+        starts_late_or_started_last_period = Q(start_date__gte=previous_start, start_date__lte=period_end) & ~Q(
+            start_date=period_start
         )
-        started_last_period = Q(start_date__gte=previous_start, start_date__lte=previous_end)
-        services = (
-            Service.objects.filter(
-                contract__entity=chunk.entity,
-                contract__status=ContractStatus.ACTIVE,
-                contract__billing_day=billing_day,
-                contract__customer_id__gte=chunk.first_customer_id,
-                contract__customer_id__lte=chunk.last_customer_id,
-                price__gt=0,
-            )
-            .filter(starts_late | ends_early | started_last_period)
-            .select_related("contract", "product")
-        )
-        services = list(services)
+        ends_early = Q(end_date__gte=period_start, end_date__lt=period_end)
+        contract_ends_early = Q(contract__end_date__gte=period_start, contract__end_date__lt=period_end)
+        services = {service.pk: service for service in in_chunk.filter(starts_late_or_started_last_period)}
+        services.update((service.pk, service) for service in in_chunk.filter(ends_early))
+        services.update((service.pk, service) for service in in_chunk.filter(contract_ends_early))
+        services = list(services.values())
         billed = set(
             Transaction.objects.filter(
                 service__in=services, source=TransactionSource.RECURRING, period_start__in=[previous_start, run_date]
@@ -427,7 +438,6 @@ def invoices_generate(
     entity = chunk.entity
     dialect = _Dialect()
     now = timezone.now()
-    batch = uuid.uuid4()
     where, params = selection.where("t")
     if recurring is not None:
         if connection.vendor == "postgresql":
@@ -458,7 +468,7 @@ def invoices_generate(
             and not _exists(f"SELECT 1 FROM {_table(Transaction)} t WHERE {where}", params)
         ):
             # Nothing to charge or invoice (a repeated run): take no locks, write nothing.
-            return NOTHING, InvoiceBatch(created=0, total=ZERO, batch=None)
+            return NOTHING, InvoiceBatch(created=0, total=ZERO)
 
     customers_lock(chunk)
     tx_first_id = _max_id(Transaction)
@@ -513,7 +523,6 @@ def invoices_generate(
             "inv_category": selection.category_id,
             "inv_now": _db(Invoice, "created_at", now),
             "inv_run": billing_run_id,
-            "inv_batch": _db(Invoice, "batch", batch),
             "inv_actor": actor_id,
             "inv_base": base,
         }
@@ -525,12 +534,12 @@ def invoices_generate(
             INSERT INTO {_table(Invoice)} (entity_id, customer_id, number, year, sequence, issue_date, due_date,
                                            period_start, period_end, category_id, total, amount_paid, status,
                                            paid_at, payment_method, payment_reference, void_reason, voided_at,
-                                           voided_by_id, billing_run_id, batch, created_by_id, created_at)
+                                           voided_by_id, billing_run_id, created_by_id, created_at)
             SELECT %(inv_entity)s, agg.customer_id, {number_sql}, %(inv_year)s, agg.seq, %(inv_issue)s, {due_sql},
                    %(inv_period_start)s, %(inv_period_end)s, %(inv_category)s, agg.total, 0,
                    CASE WHEN agg.total = 0 THEN '{InvoiceStatus.PAID}' ELSE '{InvoiceStatus.UNPAID}' END,
                    CASE WHEN agg.total = 0 THEN %(inv_now)s ELSE NULL END,
-                   '', '', '', NULL, NULL, %(inv_run)s, %(inv_batch)s, %(inv_actor)s, %(inv_now)s
+                   '', '', '', NULL, NULL, %(inv_run)s, %(inv_actor)s, %(inv_now)s
             FROM (
                 SELECT lines.customer_id, {dialect.money_sum("lines.amount")} AS total,
                        %(inv_base)s + ROW_NUMBER() OVER (ORDER BY lines.customer_id) AS seq
@@ -544,6 +553,12 @@ def invoices_generate(
         created = max(cursor.rowcount, 0)
         if created:
             sequence_reserve(entity=entity, series=series, count=created)
+        # This call's invoices are the numbers base+1 .. base+created (the sequence row is locked).
+        batch_sql = (
+            "inv.entity_id = %(inv_entity)s AND inv.year = %(inv_year)s AND inv.sequence > %(inv_base)s "
+            "AND inv.sequence <= %(inv_last)s"
+        )
+        params["inv_last"] = base + created
         if recurring is not None:
             # No ON CONFLICT: under the customer locks the SELECT already left out what exists, so a
             # duplicate here would be a bug, and the unique index makes the whole chunk fail rather than bill twice.
@@ -552,9 +567,9 @@ def invoices_generate(
                 INSERT INTO {_table(Transaction)} ({_TX_COLUMNS}, invoice_id)
                 SELECT ch.*, inv.id
                 FROM {CHARGES_TABLE} ch
-                LEFT JOIN {_table(Invoice)} inv ON inv.batch = %(inv_batch)s AND inv.customer_id = ch.customer_id
+                LEFT JOIN {_table(Invoice)} inv ON {batch_sql} AND inv.customer_id = ch.customer_id
                 """,
-                {"inv_batch": params["inv_batch"]},
+                {key: params[key] for key in ("inv_entity", "inv_year", "inv_base", "inv_last")},
             )
             cursor.execute(f"DROP TABLE {CHARGES_TABLE}")
         if created:
@@ -562,7 +577,7 @@ def invoices_generate(
                 f"""
                 UPDATE {_table(Transaction)} AS t SET invoice_id = inv.id
                 FROM {_table(Invoice)} inv
-                WHERE inv.batch = %(inv_batch)s AND inv.customer_id = t.customer_id AND {where}
+                WHERE {batch_sql} AND inv.customer_id = t.customer_id AND {where}
                 """,
                 params,
             )
@@ -571,10 +586,13 @@ def invoices_generate(
         charges = _log_charges(
             chunk=chunk, after_id=tx_first_id, billing_run_id=recurring.billing_run_id, actor_id=actor_id, now=now
         )
+    batch = InvoiceBatch(
+        created=created, total=ZERO, entity_id=entity.pk, year=issue_date.year, first_sequence=base + 1
+    )
     if not created:
-        return charges, InvoiceBatch(created=0, total=ZERO, batch=None)
-    total = _log_invoices(batch_value=params["inv_batch"], actor_id=actor_id, now=now)
-    return charges, InvoiceBatch(created=created, total=total, batch=batch)
+        return charges, batch
+    total = _log_invoices(batch=batch, actor_id=actor_id, now=now)
+    return charges, InvoiceBatch(**{**batch.__dict__, "total": total})
 
 
 CHARGES_TABLE = "quita_chunk_charges"
@@ -654,7 +672,7 @@ def _log_charges(*, chunk: Chunk, after_id: int, billing_run_id, actor_id, now) 
     return Totals(created=row["n"], total=row["total"])
 
 
-def _log_invoices(*, batch_value, actor_id, now) -> Decimal:
+def _log_invoices(*, batch: InvoiceBatch, actor_id, now) -> Decimal:
     """Log each invoice of a batch; return the batch's total."""
     from django.db.models import Sum
 
@@ -674,14 +692,17 @@ def _log_invoices(*, batch_value, actor_id, now) -> Decimal:
             INSERT INTO {_table(ActivityLog)} (entity_id, actor_id, created_at, action, content_type_id, object_id,
                                                customer_id, summary, before, after)
             SELECT i.entity_id, %s, %s, %s, %s, i.id, i.customer_id, i.number, NULL, {after}
-            FROM {_table(Invoice)} i WHERE i.batch = %s
+            FROM {_table(Invoice)} i WHERE i.entity_id = %s AND i.year = %s AND i.sequence BETWEEN %s AND %s
             """,
             [
                 actor_id,
                 _db(ActivityLog, "created_at", now),
                 ActivityAction.GENERATE,
                 ContentType.objects.get_for_model(Invoice).pk,
-                batch_value,
+                batch.entity_id,
+                batch.year,
+                batch.first_sequence,
+                batch.first_sequence + batch.created - 1,
             ],
         )
-    return Invoice.objects.filter(batch=batch_value).aggregate(total=Sum("total"))["total"] or ZERO
+    return batch.invoices().aggregate(total=Sum("total"))["total"] or ZERO

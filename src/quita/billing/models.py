@@ -226,9 +226,6 @@ class Invoice(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    batch = models.UUIDField(
-        null=True, blank=True, editable=False, help_text=_("The generation call that created the invoice.")
-    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -257,7 +254,6 @@ class Invoice(models.Model):
             models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_idx"),
             models.Index(fields=["entity", "-issue_date", "-id"], name="invoice_entity_idx"),
             models.Index(fields=["entity", "status", "due_date"], name="invoice_status_due_idx"),
-            models.Index(fields=["batch", "customer"], name="invoice_batch_idx"),
         ]
 
     def __str__(self) -> str:

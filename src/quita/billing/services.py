@@ -293,7 +293,7 @@ def invoice_generate(
         due_date=due_date,
         actor_id=getattr(actor, "pk", None),
     )
-    return Invoice.objects.get(batch=invoices.batch)
+    return invoices.invoices().get()
 
 
 @transaction.atomic

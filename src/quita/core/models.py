@@ -115,7 +115,7 @@ class ActivityLog(models.Model):
         db_constraint=False,
         db_index=False,
     )
-    created_at = models.DateTimeField(_("when"), db_index=True)
+    created_at = models.DateTimeField(_("when"))
     action = models.CharField(_("action"), max_length=16, choices=ActivityAction.choices)
     content_type = models.ForeignKey(
         ContentType, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
@@ -131,10 +131,11 @@ class ActivityLog(models.Model):
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activity log")
-        ordering = ["-created_at", "-id"]
+        # Newest first by id: ids grow with time, and the primary key serves the order without another index.
+        ordering = ["-id"]
         indexes = [
             models.Index(fields=["content_type", "object_id"], name="activity_object_idx"),
-            models.Index(fields=["customer_id", "-created_at"], name="activity_customer_idx"),
+            models.Index(fields=["customer_id", "-id"], name="activity_customer_idx"),
         ]
 
     def __str__(self) -> str:

@@ -142,7 +142,10 @@ class Contract(models.Model):
                 name="contract_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["entity", "billing_day", "status", "customer"], name="contract_billing_idx")]
+        indexes = [
+            models.Index(fields=["entity", "billing_day", "status", "customer"], name="contract_billing_idx"),
+            models.Index(fields=["end_date"], condition=Q(end_date__isnull=False), name="contract_end_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.customer}"
@@ -170,6 +173,11 @@ class Service(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="service_end_after_start",
             ),
+        ]
+        indexes = [
+            # The billing run looks up services that start or end within a period (prorated periods).
+            models.Index(fields=["start_date"], name="service_start_idx"),
+            models.Index(fields=["end_date"], condition=Q(end_date__isnull=False), name="service_end_idx"),
         ]
 
     def __str__(self) -> str:

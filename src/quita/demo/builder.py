@@ -106,6 +106,8 @@ class _Subscriber:
     delinquent_from: datetime.date | None = None
     settle_on: datetime.date | None = None
     settlement_scheduled: bool = False
+    # Pays only part of the first invoice issued on or after this date, and never the rest.
+    pays_in_part_from: datetime.date | None = None
 
     def in_arrears_on(self, day: datetime.date) -> bool:
         """Whether the customer stopped paying by `day` and had not yet settled."""
@@ -247,6 +249,7 @@ class _Builder:
         for spec in data.ENTITIES:
             self._create_company(spec)
         self._create_customers()
+        self._guarantee_each_outcome()
         self._create_manual_lines()
         self.log(gettext("%(count)d customers created; running a year of billing…") % {"count": len(self.subscribers)})
         self._schedule_billing_runs()
@@ -317,6 +320,22 @@ class _Builder:
             remaining -= count
             for _ in range(count):
                 self._create_subscriber(company)
+
+    def _guarantee_each_outcome(self) -> None:
+        """However few the customers, each entity has one who stopped paying and one who paid part of an invoice."""
+        for company in self.companies:
+            steady = [
+                s
+                for s in self.subscribers.values()
+                if s.company is company and s.contract.start_date < company.window_start and s.contract.end_date is None
+            ]
+            if not any(s.delinquent_from for s in steady):
+                debtor = steady.pop(0) if steady else None
+                if debtor is not None:
+                    debtor.delinquent_from = company.today - datetime.timedelta(days=75)
+            steady = [s for s in steady if s.delinquent_from is None]
+            if steady:
+                steady[-1].pays_in_part_from = company.today - datetime.timedelta(days=100)
 
     def _document(self, person_type: str) -> str:
         """A fresh valid CPF or CNPJ from Faker, checked with python-stdnum, as digits."""
@@ -659,6 +678,10 @@ class _Builder:
                 self._at(subscriber.settle_on, _SETTLE, lambda s=subscriber: self._settle(s))
             return  # stays unpaid: overdue once its due date passes
         issue, due, draw = invoice.issue_date, invoice.due_date, rng.random()
+        if subscriber.pays_in_part_from is not None and issue >= subscriber.pays_in_part_from:
+            subscriber.pays_in_part_from = None
+            self._pay(company, invoice, due, subscriber.method, amount=round_money(invoice.total / 2))
+            return
         if draw < 0.04 and invoice.total >= Decimal("20.00"):
             share = Decimal(rng.choice(("0.40", "0.50", "0.60")))
             self._pay(company, invoice, due, subscriber.method, amount=round_money(invoice.total * share))

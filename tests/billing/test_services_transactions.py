@@ -60,6 +60,8 @@ def test_credit_type_defaults_to_other(ledger, make_customer):
         ({"amount": 45.0}, "amount_is_float"),
         ({"amount": "45.001"}, "amount_too_many_decimals"),
         ({"amount": "forty"}, "amount_invalid"),
+        ({"amount": "1000000000000.00"}, "amount_too_large"),
+        ({"amount": "1e30"}, "amount_too_large"),
         ({"title": "   "}, "title_required"),
         ({"date": "2025-01-05"}, "invalid_date"),
         ({"credit_type": "discount"}, "credit_type_on_charge"),
@@ -74,6 +76,8 @@ def test_credit_type_defaults_to_other(ledger, make_customer):
         "float",
         "three-decimals",
         "not-a-number",
+        "beyond-the-column",
+        "beyond-decimal-precision",
         "blank-title",
         "date-as-text",
         "credit-type-on-charge",
@@ -89,6 +93,12 @@ def test_transaction_create_refuses_bad_input_and_writes_nothing(make_customer, 
     assert error.value.code == code
     assert not Transaction.objects.exists()
     assert ActivityLog.objects.count() == logs_before
+
+
+def test_the_largest_amount_the_column_holds_is_accepted(ledger, make_customer):
+    tx = ledger.charge(make_customer(), "999999999999.99")
+    tx.refresh_from_db()
+    assert tx.amount == Decimal("999999999999.99")
 
 
 def test_service_link_sets_the_category(ledger, make_customer, make_service, categories):

@@ -96,14 +96,17 @@ def test_pay_logs_the_invoice_before_and_after(ledger, make_customer):
     assert (log.after["applied"], log.after["excess"]) == ("95.00", "5.00")
 
 
-def test_invoice_void_logs_how_many_lines_it_released(ledger, make_customer):
+def test_invoice_void_logs_the_lines_it_released(ledger, make_customer):
     customer = make_customer()
-    ledger.charge(customer, "50.00")
-    ledger.charge(customer, "45.00")
-    invoice = ledger.void_invoice(ledger.invoice(customer), reason="Wrong plan")
+    lines = [ledger.charge(customer, "50.00"), ledger.charge(customer, "45.00")]
+    invoice = ledger.invoice(customer)
+    ledger.pay(invoice, amount="20.00")
+    payment_line = Transaction.objects.get(paid_invoice=invoice)
+    invoice = ledger.void_invoice(invoice, reason="Wrong plan")
     log = activity_for_object(invoice).get(action=ActivityAction.VOID)
     assert (log.before["status"], log.after["status"]) == ("unpaid", "void")
-    assert log.after["released_transactions"] == 2
+    assert log.after["released_transactions"] == 3
+    assert sorted(log.after["released_transaction_ids"]) == sorted([*(t.pk for t in lines), payment_line.pk])
     assert "Wrong plan" in log.summary
 
 

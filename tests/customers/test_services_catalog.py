@@ -39,10 +39,22 @@ def test_product_keeps_its_recurring_price(entity, categories, price, stored):
         (45.0, "internet", "amount_is_float"),
         ("45.001", "internet", "amount_too_many_decimals"),
         ("cheap", "internet", "amount_invalid"),
+        ("1000000000000.00", "internet", "amount_too_large"),
+        ("9" * 30, "internet", "amount_too_large"),
         ("45.00", "satellite", "unknown_category"),
         ("45.00", 999_999, "unknown_category"),
     ],
-    ids=["negative-centavo", "negative", "float", "three-decimals", "not-a-number", "unknown-code", "unknown-id"],
+    ids=[
+        "negative-centavo",
+        "negative",
+        "float",
+        "three-decimals",
+        "not-a-number",
+        "beyond-the-column",
+        "beyond-decimal-precision",
+        "unknown-code",
+        "unknown-id",
+    ],
 )
 def test_product_refuses_bad_input(entity, categories, price, category, code):
     with pytest.raises(ValidationFailed) as error:

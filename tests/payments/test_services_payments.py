@@ -206,8 +206,9 @@ def test_a_void_or_paid_invoice_cannot_be_paid(ledger, invoice_of, state, code):
         ({"amount": "-5.00"}, "amount_not_positive"),
         ({"amount": 10.5}, "amount_is_float"),
         ({"amount": "10.505"}, "amount_too_many_decimals"),
+        ({"amount": "1e30"}, "amount_too_large"),
     ],
-    ids=["card", "pix", "unknown-method", "zero", "negative", "float", "three-decimals"],
+    ids=["card", "pix", "unknown-method", "zero", "negative", "float", "three-decimals", "beyond-decimal-precision"],
 )
 def test_bad_payment_input_is_refused_and_writes_nothing(ledger, invoice_of, arguments, code):
     invoice = invoice_of("95.00")

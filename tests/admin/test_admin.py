@@ -22,16 +22,19 @@ EDITABLE = [Entity, Membership, Category, Customer, Product, Contract, Service]
 
 
 def _url(model, view: str, *args) -> str:
+    """The admin URL of a model's view."""
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 @pytest.fixture
 def demo_client(demo_output, client):
+    """A test client logged in as demo / demo."""
     assert client.login(username="demo", password="demo")
     return client
 
 
 def _customer_form(entity: Entity, **overrides) -> dict:
+    """The POST data of the customer add/change form."""
     data = {
         "entity": entity.pk,
         "person_type": "PF",
@@ -60,6 +63,7 @@ def _customer_form(entity: Entity, **overrides) -> dict:
 
 
 def test_every_model_of_quita_is_registered():
+    """Every model of Quita's apps has an admin."""
     from django.apps import apps
 
     for config in apps.get_app_configs():
@@ -70,6 +74,7 @@ def test_every_model_of_quita_is_registered():
 
 @pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
 def test_every_changelist_and_detail_page_loads(demo_client, model):
+    """Each registered model's list and first detail page answer 200 for the demo user."""
     response = demo_client.get(_url(model, "changelist"))
     assert response.status_code == 200
     first = model._default_manager.order_by("pk").first()
@@ -78,6 +83,7 @@ def test_every_changelist_and_detail_page_loads(demo_client, model):
 
 
 def test_changelist_search_and_filters_load(demo_client):
+    """Searches (including a CPF with punctuation) and the custom filters work."""
     pages = [
         _url(Customer, "changelist") + "?q=123.456",
         _url(Customer, "changelist") + "?q=Silva&person_type__exact=PF",
@@ -96,6 +102,7 @@ def test_changelist_search_and_filters_load(demo_client):
 
 @pytest.mark.parametrize("model", FINANCIAL, ids=lambda m: m._meta.label)
 def test_financial_records_cannot_be_added_changed_or_deleted(demo_output, model):
+    """The admin offers no add, change or delete on financial records, even to a superuser."""
     superuser = get_user_model().objects.get(username="demo")
     request = RequestFactory().get("/")
     request.user = superuser
@@ -109,6 +116,7 @@ def test_financial_records_cannot_be_added_changed_or_deleted(demo_output, model
 
 @pytest.mark.parametrize("model", FINANCIAL, ids=lambda m: m._meta.label)
 def test_financial_records_refuse_posts(demo_client, model):
+    """Posting to their add and delete views is forbidden and changes nothing."""
     obj = model._default_manager.first()
     assert demo_client.post(_url(model, "add"), {}).status_code == 403
     assert demo_client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
@@ -117,6 +125,7 @@ def test_financial_records_refuse_posts(demo_client, model):
 
 @pytest.mark.parametrize("model", [Customer, Contract, Service, Product, Entity], ids=lambda m: m._meta.label)
 def test_records_are_deactivated_not_deleted(demo_client, model):
+    """Customers, contracts, services, products and entities cannot be deleted."""
     obj = model._default_manager.first()
     assert demo_client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
     assert model._default_manager.filter(pk=obj.pk).exists()
@@ -124,10 +133,12 @@ def test_records_are_deactivated_not_deleted(demo_client, model):
 
 @pytest.mark.parametrize("model", EDITABLE, ids=lambda m: m._meta.label)
 def test_add_pages_of_editable_records_load(demo_client, model):
+    """The add form of every editable model renders."""
     assert demo_client.get(_url(model, "add")).status_code == 200
 
 
 def test_customer_with_invalid_cpf_is_refused(demo_client):
+    """An invalid CPF is an error on the form; nothing is saved."""
     entity = Entity.objects.get(invoice_prefix="FS")
     response = demo_client.post(_url(Customer, "add"), _customer_form(entity, document="123.456.789-00"))
     assert response.status_code == 200
@@ -136,6 +147,7 @@ def test_customer_with_invalid_cpf_is_refused(demo_client):
 
 
 def test_customer_with_invalid_email_shows_the_services_error(demo_client):
+    """A rule only the service checks (the e-mail) still shows on the form."""
     entity = Entity.objects.get(invoice_prefix="FS")
     data = _customer_form(entity, document=make_cpf(4242), emails="not-an-address")
     response = demo_client.post(_url(Customer, "add"), data)
@@ -145,6 +157,7 @@ def test_customer_with_invalid_email_shows_the_services_error(demo_client):
 
 
 def test_customer_added_and_changed_through_the_services(demo_client):
+    """Adding and changing a customer go through the services and are logged with the admin user."""
     entity = Entity.objects.get(invoice_prefix="FS")
     document = make_cpf(4243)
     formatted = f"{document[:3]}.{document[3:6]}.{document[6:9]}-{document[9:]}"
@@ -168,6 +181,7 @@ def test_customer_added_and_changed_through_the_services(demo_client):
 
 
 def test_contract_with_end_before_start_is_refused(demo_client):
+    """The contract service's date check reaches the form."""
     customer = Customer.objects.first()
     data = {
         "customer": customer.pk,
@@ -190,6 +204,7 @@ def test_contract_with_end_before_start_is_refused(demo_client):
 
 
 def test_service_price_change_is_logged(demo_client):
+    """A service's new price is saved through service_update, with before/after in the log."""
     service = Service.objects.select_related("contract").first()
     data = {
         "description": "Preço renegociado",
@@ -207,6 +222,7 @@ def test_service_price_change_is_logged(demo_client):
 
 
 def test_product_added_through_the_service_and_then_read_only(demo_client):
+    """Products are added through product_create; there is no service to change them yet."""
     entity = Entity.objects.get(invoice_prefix="RN")
     internet = Category.objects.get(code="internet")
     data = {"entity": entity.pk, "name": "Fibra 2 Giga", "category": internet.pk, "price": "249.90", "is_active": "on"}
@@ -221,6 +237,7 @@ def test_product_added_through_the_service_and_then_read_only(demo_client):
 
 
 def test_staff_see_only_their_entities(demo_output, client):
+    """A staff member sees and chooses only the entities of their memberships; their role still applies."""
     fibra = Entity.objects.get(invoice_prefix="FS")
     user = get_user_model().objects.create_user("auditor", password="auditor-pw", is_staff=True)
     user.user_permissions.add(
@@ -247,6 +264,7 @@ def test_staff_see_only_their_entities(demo_output, client):
 
 
 def test_entity_cnpj_is_validated(demo_client):
+    """An entity needs a valid CNPJ."""
     data = {
         "name": "Nova",
         "legal_name": "Nova Ltda",
@@ -262,6 +280,7 @@ def test_entity_cnpj_is_validated(demo_client):
 
 
 def test_admin_speaks_portuguese_by_default_and_english_on_request(demo_client):
+    """pt-BR by default; English when the browser asks for it."""
     response = demo_client.get(reverse("admin:index"))
     assert "Faturamento" in response.content.decode() and "Clientes" in response.content.decode()
     response = demo_client.get(reverse("admin:index"), headers={"accept-language": "en"})

@@ -33,6 +33,7 @@ def _fingerprint() -> dict:
 
 
 def test_two_entities_with_their_time_zones(demo_output):
+    """Fibra Sul (São Paulo time) and Rede Norte (Manaus time), with valid CNPJs and prefixes."""
     entities = {e.name: e for e in Entity.objects.all()}
     assert set(entities) == {"Fibra Sul Telecom", "Rede Norte Internet"}
     assert entities["Fibra Sul Telecom"].time_zone == "America/Sao_Paulo"
@@ -42,6 +43,7 @@ def test_two_entities_with_their_time_zones(demo_output):
 
 
 def test_customers_have_valid_documents_and_pt_br_data(demo_output):
+    """CPF/CNPJ valid and stored as digits; addresses, phones and condominiums filled in."""
     customers = list(Customer.objects.all())
     assert len(customers) == 30
     assert Customer.objects.values("entity").distinct().count() == 2
@@ -57,6 +59,7 @@ def test_customers_have_valid_documents_and_pt_br_data(demo_output):
 
 
 def test_a_year_of_invoices_paid_partially_paid_overdue_and_void(demo_output):
+    """Twelve months of invoices in every state a real ledger has."""
     for entity in Entity.objects.all():
         today = entity_today(entity)
         invoices = Invoice.objects.filter(entity=entity)
@@ -74,6 +77,7 @@ def test_a_year_of_invoices_paid_partially_paid_overdue_and_void(demo_output):
 
 
 def test_invoice_totals_equal_their_transactions(demo_output):
+    """Each invoice's total is the sum of its lines, and its amount paid the sum of its payments."""
     lines = defaultdict(Decimal)
     for invoice_id, amount in Transaction.objects.filter(invoice__isnull=False).values_list("invoice_id", "amount"):
         lines[invoice_id] += amount
@@ -104,11 +108,13 @@ def test_history_went_through_the_services(demo_output):
 
 
 def test_payment_titles_are_in_portuguese(demo_output):
+    """Payments were recorded in pt-BR: 'Pagamento da fatura #N'."""
     title = Transaction.objects.filter(kind=TransactionKind.PAYMENT).values_list("title", flat=True).first()
     assert title.startswith("Pagamento da fatura #")
 
 
 def test_demo_login_and_role_users(demo_output):
+    """demo / demo is a staff administrator of both entities; one user per role."""
     demo = authenticate(username="demo", password="demo")
     assert demo is not None and demo.is_staff
     roles = set(Membership.objects.filter(user=demo).values_list("role", flat=True))
@@ -126,6 +132,7 @@ def test_demo_login_and_role_users(demo_output):
 
 
 def test_output_names_the_login_and_the_time(demo_output):
+    """The command prints the login, the pages to open and how long the build took."""
     assert "demo / demo" in demo_output
     assert "http://127.0.0.1:8000/admin/" in demo_output
     assert "http://127.0.0.1:8000/api/docs/" in demo_output
@@ -133,6 +140,7 @@ def test_output_names_the_login_and_the_time(demo_output):
 
 
 def test_running_again_does_not_duplicate(demo_output):
+    """A second run finds the demo and builds nothing."""
     before = (Customer.objects.count(), Invoice.objects.count(), Transaction.objects.count(), Entity.objects.count())
     output = run_demo("--customers", "30")
     after = (Customer.objects.count(), Invoice.objects.count(), Transaction.objects.count(), Entity.objects.count())

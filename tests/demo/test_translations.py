@@ -12,6 +12,7 @@ from quita.billing.models import InvoiceStatus
 
 
 def test_payment_title_in_portuguese():
+    """The payment title of the ledger, in pt-BR."""
     with translation.override("pt-br"):
         assert gettext("Payment of invoice #%(number)s") % {"number": "FS-2025-000001"} == (
             "Pagamento da fatura #FS-2025-000001"
@@ -19,6 +20,7 @@ def test_payment_title_in_portuguese():
 
 
 def test_labels_in_portuguese_and_english():
+    """Choice labels follow the active language."""
     with translation.override("pt-br"):
         assert str(InvoiceStatus.UNPAID.label) == "Em aberto"
     with translation.override("en"):

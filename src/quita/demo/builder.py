@@ -227,6 +227,7 @@ class _Builder:
     """One build of the demo: seeded randomness, the users, the companies and the timeline of events."""
 
     def __init__(self, *, customers: int, seed: int, log: Callable[[str], None]) -> None:
+        """Seed the randomness; nothing is written until `build`."""
         self.customer_count = customers
         self.rng = random.Random(seed)
         self.fake = Faker("pt_BR")
@@ -461,6 +462,7 @@ class _Builder:
         audiences = {plan.name: plan.audience for plan in spec_plans}
 
         def fits(product: Product) -> bool:
+            """Whether the product suits this customer."""
             if not (product.is_active or allow_inactive):
                 return False
             audience = audiences[product.name]
@@ -716,6 +718,7 @@ class _Builder:
         actor = self.users["clerk" if method == PaymentMethodKind.BANK_TRANSFER else "collector"]
 
         def pay() -> None:
+            """Record the payment through the service (run by the timeline on its day)."""
             payment_services.invoice_pay(
                 invoice_id=invoice.pk,
                 actor=actor,

@@ -221,8 +221,8 @@ def test_service_price_change_is_logged(demo_client):
     assert log.after["price"] == "59.90"
 
 
-def test_product_added_through_the_service_and_then_read_only(demo_client):
-    """Products are added through product_create; there is no service to change them yet."""
+def test_product_added_and_changed_through_the_services(demo_client):
+    """Products are saved through product_create and product_update, and both are logged."""
     entity = Entity.objects.get(invoice_prefix="RN")
     internet = Category.objects.get(code="internet")
     data = {"entity": entity.pk, "name": "Fibra 2 Giga", "category": internet.pk, "price": "249.90", "is_active": "on"}
@@ -230,10 +230,15 @@ def test_product_added_through_the_service_and_then_read_only(demo_client):
     assert response.status_code == 302
     product = Product.objects.get(name="Fibra 2 Giga")
     assert ActivityLog.objects.filter(action=ActivityAction.CREATE, object_id=product.pk, summary__contains="Fibra 2")
-    response = demo_client.post(_url(Product, "change", product.pk), {**data, "price": "1.00"})
-    assert response.status_code == 403
+    changed = {"name": "Fibra 2 Giga", "category": internet.pk, "price": "239.90"}  # unticked: deactivated
+    response = demo_client.post(_url(Product, "change", product.pk), changed)
+    assert response.status_code == 302, response.context["adminform"].form.errors
     product.refresh_from_db()
-    assert str(product.price) == "249.90"
+    assert str(product.price) == "239.90" and not product.is_active
+    update = ActivityLog.objects.get(action=ActivityAction.UPDATE, object_id=product.pk, content_type__model="product")
+    assert update.before["price"] == "249.90" and update.after["price"] == "239.90"
+    response = demo_client.post(_url(Product, "change", product.pk), {**changed, "price": "-1.00"})
+    assert response.status_code == 200 and "price" in response.context["adminform"].form.errors
 
 
 def test_staff_see_only_their_entities(demo_output, client):

@@ -111,32 +111,20 @@ class CustomerAdmin(ServiceBackedAdmin):
 
 @admin.register(Product)
 class ProductAdmin(ServiceBackedAdmin):
-    """Plans and products with their recurring price. Added through `product_create`.
-
-    There is no `product_update` service yet, so an existing product is read-only here.
-    """
+    """Plans and products with their recurring price. Saved through `product_create` / `product_update`."""
 
     list_display = ("name", "category", "price", "entity", "is_active")
     list_filter = ("entity", "category", "is_active")
     search_fields = ("name",)
     list_select_related = ("entity", "category")
-
-    def has_change_permission(self, request, obj=None):
-        """Products cannot be changed until a service exists to change (and log) them."""
-        if obj is not None:
-            return False
-        return super().has_change_permission(request, obj)
+    fixed_after_create = ("entity",)
 
     def call_service(self, request, instance, data, change):
-        """product_create with the form's fields."""
-        return customer_services.product_create(
-            entity=data["entity"],
-            actor=request.user,
-            name=data["name"],
-            category=data["category"],
-            price=data["price"],
-            is_active=data.get("is_active", True),
-        )
+        """product_create or product_update with the form's fields."""
+        fields = {name: data[name] for name in ("name", "category", "price", "is_active") if name in data}
+        if change:
+            return customer_services.product_update(product=instance, actor=request.user, **fields)
+        return customer_services.product_create(entity=data["entity"], actor=request.user, **fields)
 
 
 class ServiceInline(admin.TabularInline):

@@ -207,3 +207,41 @@ def test_service_update_keeps_the_rules_and_logs(customer, internet_plan, clerk)
     log = ActivityLog.objects.get(action=ActivityAction.UPDATE)
     assert (log.before["price"], log.after["price"]) == ("45.00", "49.90")
     assert log.customer_id == customer.pk
+
+
+# --- text longer than its column ------------------------------------------------------------------------------
+# PostgreSQL refuses such text with a database error half-way through the service (SQLite would keep it):
+# the services refuse it first, with the API's code `max_length`.
+
+
+@pytest.mark.parametrize(
+    ("operation", "field"),
+    [
+        ("product_create", "name"),
+        ("contract_create", "description"),
+        ("contract_update", "description"),
+        ("service_create", "description"),
+        ("service_update", "description"),
+    ],
+)
+def test_text_longer_than_its_column_is_refused(customer, internet_plan, entity, operation, field):
+    line_contract = contract(customer)
+    line = services.service_create(contract=line_contract, actor=None, product=internet_plan, start_date=JAN_1)
+    too_long = "x" * 201
+    calls = {
+        "product_create": lambda: services.product_create(
+            entity=entity, actor=None, name=too_long, category="internet", price="1.00"
+        ),
+        "contract_create": lambda: contract(customer, description=too_long),
+        "contract_update": lambda: services.contract_update(contract=line_contract, actor=None, description=too_long),
+        "service_create": lambda: services.service_create(
+            contract=line_contract, actor=None, product=internet_plan, start_date=JAN_1, description=too_long
+        ),
+        "service_update": lambda: services.service_update(service=line, actor=None, description=too_long),
+    }
+    logs_before = ActivityLog.objects.count()
+    with pytest.raises(ValidationFailed) as error:
+        calls[operation]()
+    assert error.value.code == "max_length"
+    assert list(error.value.fields) == [field]
+    assert ActivityLog.objects.count() == logs_before

@@ -75,6 +75,8 @@ def test_customer_keeps_its_contact_and_address(entity, clerk):
         ({"person_type": None}, "invalid_person_type"),
         ({"name": "   "}, "name_required"),
         ({"emails": ["not-an-email"]}, "invalid_email"),
+        ({"name": "x" * 201}, "max_length"),
+        ({"state": "RSX"}, "max_length"),
     ],
     ids=[
         "cpf-wrong-check-digit",
@@ -87,6 +89,8 @@ def test_customer_keeps_its_contact_and_address(entity, clerk):
         "no-person-type",
         "blank-name",
         "bad-email",
+        "name-too-long",
+        "state-too-long",
     ],
 )
 def test_create_refuses_bad_input_and_writes_nothing(entity, clerk, fields, code):
@@ -136,6 +140,14 @@ def test_update_changes_data_and_logs_before_and_after(entity, clerk):
     log = ActivityLog.objects.get(action=ActivityAction.UPDATE)
     assert log.before["city"] == "Canoas" and log.after["city"] == "Porto Alegre"
     assert log.before["is_active"] is True and log.after["is_active"] is False
+
+
+def test_update_refuses_text_longer_than_its_column(entity, clerk):
+    customer = create(entity, clerk)
+    with pytest.raises(ValidationFailed) as error:
+        services.customer_update(customer=customer, actor=clerk, city="x" * 101)
+    assert error.value.code == "max_length"
+    assert list(error.value.fields) == ["city"]
 
 
 def test_update_validates_the_document_again(entity, clerk):

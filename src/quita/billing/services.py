@@ -32,7 +32,7 @@ from quita.core.money import ZERO, money_input
 from quita.core.permissions import ensure_permission
 from quita.core.selectors import entity_today
 from quita.customers.models import Customer, Service
-from quita.customers.services import category_get
+from quita.customers.services import category_get, text_fits
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,7 @@ def transaction_create(
         )
     if not (title or "").strip():
         raise ValidationFailed(_("The title is required."), code="title_required", fields={"title": [_("Required.")]})
+    text_fits(Transaction, title=title.strip())
     if not isinstance(date, datetime.date):
         raise ValidationFailed(_("Invalid date."), code="invalid_date", fields={"date": [_("Invalid date.")]})
     if service is not None and service.contract.customer_id != customer.pk:

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,17 @@ def category_get(value: Category | str | int | None) -> Category | None:
         ) from None
 
 
+def text_fits(model, **values) -> None:
+    """Refuse text longer than its column (`max_length`), as the API does; PostgreSQL would fail half-way."""
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if limit and isinstance(value, str):
+            try:
+                MaxLengthValidator(limit)(value)
+            except ValidationError as error:
+                raise ValidationFailed(error.messages[0], code="max_length", fields={name: error.messages}) from None
+
+
 def _clean_customer_fields(data: dict) -> dict:
     person_type = data.get("person_type")
     if person_type not in PersonType.values:
@@ -77,6 +89,7 @@ def _clean_customer_fields(data: dict) -> dict:
         raise ValidationFailed(error.messages[0], code=error.code, fields={"document": error.messages}) from None
     if not (data.get("name") or "").strip():
         raise ValidationFailed(_("The name is required."), code="name_required", fields={"name": [_("Required.")]})
+    text_fits(Customer, **{k: v for k, v in data.items() if k not in ("emails", "phones", "is_active")})
     for key in ("emails", "phones"):
         value = data.get(key) or []
         if isinstance(value, str):
@@ -153,6 +166,7 @@ def product_create(*, entity: Entity, actor, name: str, category, price, is_acti
     ensure_permission(actor=actor, entity=entity, action="manage_catalog")
     if not (name or "").strip():
         raise ValidationFailed(_("The name is required."), code="name_required", fields={"name": [_("Required.")]})
+    text_fits(Product, name=name)
     product = Product.objects.create(
         entity=entity, name=name, category=category_get(category), price=_price(price), is_active=is_active
     )
@@ -203,6 +217,7 @@ def contract_create(
     _check_period(start_date, end_date)
     if status not in ContractStatus.values:
         raise ValidationFailed(_("Unknown contract status."), code="invalid_status")
+    text_fits(Contract, description=description)
     contract = Contract.objects.create(
         entity_id=customer.entity_id,
         customer=customer,
@@ -240,6 +255,7 @@ def contract_update(*, contract: Contract, actor, **fields) -> Contract:
     _check_period(contract.start_date, contract.end_date)
     if contract.status not in ContractStatus.values:
         raise ValidationFailed(_("Unknown contract status."), code="invalid_status")
+    text_fits(Contract, description=contract.description)
     contract.save()
     activity_record(
         entity_id=contract.entity_id,
@@ -270,6 +286,7 @@ def service_create(
     if product.entity_id != contract.entity_id:
         raise ValidationFailed(_("The product belongs to another entity."), code="product_other_entity")
     _check_period(start_date, end_date)
+    text_fits(Service, description=description)
     service = Service.objects.create(
         contract=contract,
         product=product,
@@ -306,6 +323,7 @@ def service_update(*, service: Service, actor, **fields) -> Service:
         if key in fields:
             setattr(service, key, fields[key])
     _check_period(service.start_date, service.end_date)
+    text_fits(Service, description=service.description)
     service.save()
     activity_record(
         entity_id=service.contract.entity_id,

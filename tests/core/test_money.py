@@ -14,6 +14,8 @@ from quita.core.money import CENT, allocate, parse_money, prorate, round_money
 cents = st.integers(min_value=-1_000_000_000, max_value=1_000_000_000)
 money = cents.map(lambda c: Decimal(c) * CENT)
 positive_money = st.integers(min_value=1, max_value=1_000_000_000).map(lambda c: Decimal(c) * CENT)
+# Timing on a busy CI machine is not what these properties test: no per-example deadline.
+NO_DEADLINE = settings(deadline=None)
 weights = st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=24).filter(any)
 
 
@@ -89,12 +91,14 @@ def test_parse_money_refuses(value, reason):
         parse_money(value)
 
 
+@NO_DEADLINE
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_parse_money_refuses_every_float(value):
     with pytest.raises(ValueError, match="^float$"):
         parse_money(value)
 
 
+@NO_DEADLINE
 @given(cents, st.integers(min_value=1, max_value=9))
 def test_parse_money_refuses_a_third_decimal(whole_cents, thousandth):
     text = f"{Decimal(whole_cents) * CENT:.2f}{thousandth}"
@@ -102,6 +106,7 @@ def test_parse_money_refuses_a_third_decimal(whole_cents, thousandth):
         parse_money(text)
 
 
+@NO_DEADLINE
 @given(money)
 def test_parse_money_round_trips_two_decimal_strings(amount):
     assert parse_money(f"{amount:.2f}") == amount
@@ -111,7 +116,7 @@ def test_parse_money_round_trips_two_decimal_strings(amount):
 # --- allocate ---------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(money, weights)
 @example(Decimal("100.00"), [1, 1, 1])
 @example(Decimal("0.01"), [1, 1, 1])
@@ -129,6 +134,7 @@ def test_allocate_parts_add_up_exactly_and_stay_within_a_centavo(total, weight_l
             assert part == 0
 
 
+@NO_DEADLINE
 @given(positive_money, weights)
 def test_allocate_of_a_negative_total_mirrors_the_positive_split(total, weight_list):
     assert allocate(-total, weight_list) == [-part for part in allocate(total, weight_list)]
@@ -157,11 +163,13 @@ def test_allocate_refuses_bad_weights(weight_list):
 # --- prorate ----------------------------------------------------------------------------------------------------
 
 
+@NO_DEADLINE
 @given(money, st.integers(min_value=1, max_value=366))
 def test_prorate_of_the_full_period_is_the_amount(amount, days):
     assert prorate(amount, days, days) == amount
 
 
+@NO_DEADLINE
 @given(positive_money, st.integers(min_value=1, max_value=366))
 def test_prorate_of_no_days_is_zero(amount, days):
     assert prorate(amount, 0, days) == 0
@@ -191,7 +199,7 @@ def period_split(draw):
     return days, [b - a for a, b in zip(edges, edges[1:], strict=False)]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(positive_money, period_split())
 def test_prorated_sub_periods_add_up_within_rounding_and_allocate_makes_them_exact(amount, split):
     days, lengths = split

@@ -69,3 +69,56 @@ def analyze(*tables: str) -> None:
 
 def pg_settings_note() -> str:
     return subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() + " cores"
+
+
+CUSTOMER_COLUMNS = [
+    "id",
+    "entity_id",
+    "person_type",
+    "document",
+    "name",
+    "trade_name",
+    "emails",
+    "phones",
+    "street",
+    "number",
+    "complement",
+    "district",
+    "city",
+    "state",
+    "postal_code",
+    "condominium",
+    "is_active",
+    "created_at",
+]
+
+
+def copy_customers(entity_id: int, ids, now) -> None:
+    """COPY one plain PF customer per id (the document is the id, zero-padded)."""
+    copy_rows(
+        "customers_customer",
+        CUSTOMER_COLUMNS,
+        (
+            (
+                i,
+                entity_id,
+                "PF",
+                f"{i:011d}",
+                f"Cliente {i}",
+                "",
+                "[]",
+                "[]",
+                "",
+                "",
+                "",
+                "",
+                "Porto Alegre",
+                "RS",
+                "",
+                "",
+                True,
+                now,
+            )
+            for i in ids
+        ),
+    )

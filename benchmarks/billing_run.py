@@ -41,52 +41,7 @@ def build(contracts: int) -> tuple[object, datetime.date]:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM customers_customer")
         first_id = cursor.fetchone()[0] + 1
     ids = range(first_id, first_id + contracts)
-    _harness.copy_rows(
-        "customers_customer",
-        [
-            "id",
-            "entity_id",
-            "person_type",
-            "document",
-            "name",
-            "trade_name",
-            "emails",
-            "phones",
-            "street",
-            "number",
-            "complement",
-            "district",
-            "city",
-            "state",
-            "postal_code",
-            "condominium",
-            "is_active",
-            "created_at",
-        ],
-        (
-            (
-                i,
-                entity.pk,
-                "PF",
-                f"{i:011d}",
-                f"Cliente {i}",
-                "",
-                "[]",
-                "[]",
-                "",
-                "",
-                "",
-                "",
-                "Porto Alegre",
-                "RS",
-                "",
-                "",
-                True,
-                now,
-            )
-            for i in ids
-        ),
-    )
+    _harness.copy_customers(entity.pk, ids, now)
     _harness.copy_rows(
         "customers_contract",
         [

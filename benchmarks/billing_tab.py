@@ -45,52 +45,7 @@ def load(customers: int, transactions: int):
     today = datetime.date.today()
     months = [today.replace(day=1) - datetime.timedelta(days=30 * k) for k in range(per_customer)]
 
-    _harness.copy_rows(
-        "customers_customer",
-        [
-            "id",
-            "entity_id",
-            "person_type",
-            "document",
-            "name",
-            "trade_name",
-            "emails",
-            "phones",
-            "street",
-            "number",
-            "complement",
-            "district",
-            "city",
-            "state",
-            "postal_code",
-            "condominium",
-            "is_active",
-            "created_at",
-        ],
-        (
-            (
-                i,
-                entity.pk,
-                "PF",
-                f"{i:011d}",
-                f"Cliente {i}",
-                "",
-                "[]",
-                "[]",
-                "",
-                "",
-                "",
-                "",
-                "Porto Alegre",
-                "RS",
-                "",
-                "",
-                True,
-                now,
-            )
-            for i in range(1, customers + 1)
-        ),
-    )
+    _harness.copy_customers(entity.pk, range(1, customers + 1), now)
 
     def invoices():
         for i in range(1, customers + 1):
@@ -117,7 +72,6 @@ def load(customers: int, transactions: int):
                     "",
                     "",
                     "",
-                    None,
                     None,
                     None,
                     None,
@@ -149,7 +103,6 @@ def load(customers: int, transactions: int):
             "voided_at",
             "voided_by_id",
             "billing_run_id",
-            "batch",
             "created_by_id",
             "created_at",
         ],

@@ -39,7 +39,45 @@ class TransactionSource(models.TextChoices):
     PAYMENT = "payment", _("Payment")
 
 
-class Transaction(models.Model):
+class LedgerRecord(models.Model):
+    """What every ledger record keeps besides its own fields: who made it, when, in which run, and its void."""
+
+    void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    billing_run = models.ForeignKey(
+        "BillingRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        abstract = True
+
+
+class Transaction(LedgerRecord):
     """One line of a customer's ledger. Amounts are signed: charges positive, credits and payments negative.
 
     Foreign keys carry no index of their own (`db_index=False`): the composite indexes in Meta serve the
@@ -94,36 +132,6 @@ class Transaction(models.Model):
         db_index=False,
     )
     is_void = models.BooleanField(_("void"), default=False)
-    void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
-    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    billing_run = models.ForeignKey(
-        "BillingRun",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("transaction")
@@ -176,7 +184,7 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", _("Void")
 
 
-class Invoice(models.Model):
+class Invoice(LedgerRecord):
     """A bill: unbilled transactions of one customer gathered under a gapless number. Never edited once issued."""
 
     entity = models.ForeignKey(
@@ -206,36 +214,6 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     payment_method = models.CharField(_("payment method"), max_length=24, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=120, blank=True)
-    void_reason = models.CharField(_("void reason"), max_length=255, blank=True)
-    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    billing_run = models.ForeignKey(
-        "BillingRun",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("invoice")

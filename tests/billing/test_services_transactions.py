@@ -208,3 +208,22 @@ def test_inactive_customer_still_has_a_ledger(ledger, make_customer, clerk):
     customer = make_customer()
     customer_services.customer_update(customer=customer, actor=clerk, is_active=False)
     assert ledger.charge(customer, "45.00", date=datetime.date(2025, 1, 31)).amount == Decimal("45.00")
+
+
+def test_a_payment_released_by_an_invoice_void_cannot_be_voided(ledger, make_customer):
+    customer = make_customer()
+    ledger.charge(customer, "45.00")
+    invoice = ledger.invoice(customer)
+    ledger.pay(invoice, amount="20.00")
+    ledger.void_invoice(invoice)
+    payment_line = Transaction.objects.get(kind="payment", customer=customer)
+    assert payment_line.paid_invoice is None  # released: the money received is now an unbilled credit
+    with pytest.raises(Conflict) as error:
+        ledger.void(payment_line)
+    assert error.value.code == "payment_cannot_void"
+
+
+def test_overpayment_credits_are_not_typed_by_hand(ledger, make_customer):
+    with pytest.raises(ValidationFailed) as error:
+        ledger.credit(make_customer(), "5.00", credit_type="overpayment")
+    assert error.value.code == "invalid_credit_type"

@@ -179,3 +179,18 @@ def test_update_from_pf_to_pj_needs_a_cnpj(entity, clerk):
     services.customer_update(customer=customer, actor=clerk, person_type="PJ", document=cnpj)
     customer.refresh_from_db()
     assert (customer.person_type, customer.document) == ("PJ", cnpj)
+
+
+def test_a_cep_typed_with_a_dash_is_kept_as_digits(entity, clerk):
+    customer = create(entity, clerk, postal_code="90020-008")
+    customer.refresh_from_db()
+    assert customer.postal_code == "90020008"
+
+
+def test_a_document_taken_between_the_check_and_the_insert_is_a_conflict(entity, clerk, monkeypatch):
+    create(entity, clerk)
+    # Simulate the race: the existence check sees nothing, the unique key still refuses the second row.
+    monkeypatch.setattr(Customer.objects, "filter", lambda **kw: Customer.objects.none())
+    with pytest.raises(Conflict) as error:
+        create(entity, clerk)
+    assert error.value.code == "customer_document_taken"

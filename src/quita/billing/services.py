@@ -64,6 +64,10 @@ INVOICE_FIELDS = [
 ]
 
 
+# Credit types a person may choose; overpayment credits are written by the payment service only.
+MANUAL_CREDIT_TYPES = (CreditType.CASH_PAYMENT, CreditType.DISCOUNT, CreditType.OUTAGE_COMPENSATION, CreditType.OTHER)
+
+
 def amount_parse(value, field_name: str = "amount") -> Decimal:
     """A positive amount with at most two decimals; floats and three decimals are refused with their own codes."""
     return money_input(value, field=field_name, sign="positive")
@@ -108,7 +112,7 @@ def transaction_create(
     amount = amount_parse(amount)
     if kind == TransactionKind.CREDIT:
         credit_type = credit_type or CreditType.OTHER
-        if credit_type not in CreditType.values:
+        if credit_type not in MANUAL_CREDIT_TYPES:
             raise ValidationFailed(
                 _("Unknown credit type."),
                 code="invalid_credit_type",
@@ -179,6 +183,11 @@ def transaction_void(*, transaction_id: int, actor, reason: str) -> Transaction:
         raise Conflict(
             _("This transaction is on invoice %(number)s: void the invoice first.") % {"number": number},
             code="transaction_on_invoice",
+        )
+    if tx.kind in (TransactionKind.PAYMENT, TransactionKind.REFUND):
+        raise Conflict(
+            _("A payment cannot be voided: money received is given back with a refund or kept as a credit."),
+            code="payment_cannot_void",
         )
     before = snapshot(tx, TRANSACTION_FIELDS)
     tx.is_void = True

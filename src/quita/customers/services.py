@@ -76,6 +76,8 @@ def text_fits(model, **values) -> None:
 
 
 def _clean_customer_fields(data: dict) -> dict:
+    if data.get("postal_code"):
+        data["postal_code"] = "".join(ch for ch in str(data["postal_code"]) if ch.isdigit())  # 90020-008 → 90020008
     person_type = data.get("person_type")
     if person_type not in PersonType.values:
         raise ValidationFailed(
@@ -114,13 +116,18 @@ def customer_create(*, entity: Entity, actor, **fields) -> Customer:
     """Register a customer; the CPF/CNPJ is validated and stored as digits, unique within the entity."""
     ensure_permission(actor=actor, entity=entity, action="manage_customers")
     data = _clean_customer_fields({k: v for k, v in fields.items() if k in CUSTOMER_FIELDS})
+    taken = Conflict(
+        _("A customer with this CPF/CNPJ already exists."),
+        code="customer_document_taken",
+        fields={"document": [_("Already registered.")]},
+    )
     if Customer.objects.filter(entity=entity, document=data["document"]).exists():
-        raise Conflict(
-            _("A customer with this CPF/CNPJ already exists."),
-            code="customer_document_taken",
-            fields={"document": [_("Already registered.")]},
-        )
-    customer = Customer.objects.create(entity=entity, **data)
+        raise taken
+    try:
+        with transaction.atomic():  # two clerks registering the same document at once: the unique key decides
+            customer = Customer.objects.create(entity=entity, **data)
+    except IntegrityError:
+        raise taken from None
     activity_record(
         entity_id=entity.pk,
         actor=actor,

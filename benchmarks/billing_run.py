@@ -63,6 +63,7 @@ def build(contracts: int) -> tuple[object, datetime.date]:
         [
             "id",
             "contract_id",
+            "customer_id",
             "product_id",
             "description",
             "price",
@@ -72,7 +73,18 @@ def build(contracts: int) -> tuple[object, datetime.date]:
             "created_at",
         ],
         (
-            (i, i, product.pk, "", Decimal("99.90"), internet.pk, last_period if i % 100 == 0 else long_ago, None, now)
+            (
+                i,
+                i,
+                i,
+                product.pk,
+                "",
+                Decimal("99.90"),
+                internet.pk,
+                last_period if i % 100 == 0 else long_ago,
+                None,
+                now,
+            )
             for i in ids
         ),
     )

@@ -60,7 +60,14 @@ def _build_isp(customers: int) -> Entity:
         Contract(entity=entity, customer=c, billing_day=1, due_day=10, start_date=D(2024, 1, 1)) for c in rows
     )
     Service.objects.bulk_create(
-        Service(contract=c, product=product, price=PRICE, category=internet, start_date=D(2024, 1, 1))
+        Service(
+            contract=c,
+            customer_id=c.customer_id,
+            product=product,
+            price=PRICE,
+            category=internet,
+            start_date=D(2024, 1, 1),
+        )
         for c in contracts
     )
     return entity

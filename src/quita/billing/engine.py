@@ -235,6 +235,7 @@ def _whole_period_charges(
             JOIN {_table(Contract)} c ON c.id = s.contract_id
             JOIN customers_product p ON p.id = s.product_id
             WHERE c.entity_id = %(ch_entity)s AND c.status = %(ch_active)s AND c.billing_day = %(ch_{key}_day)s
+              AND s.customer_id BETWEEN %(ch_first)s AND %(ch_last)s
               AND c.customer_id BETWEEN %(ch_first)s AND %(ch_last)s
               AND s.price > 0 AND s.start_date <= %(ch_date)s
               AND (s.end_date IS NULL OR s.end_date >= %(ch_{key}_end)s)
@@ -242,7 +243,10 @@ def _whole_period_charges(
               AND NOT EXISTS (
                   SELECT 1 FROM {_table(Transaction)} x
                   WHERE x.service_id = s.id AND x.period_start = %(ch_date)s
-                    AND x.source = '{TransactionSource.RECURRING}')""")
+                    AND x.source = '{TransactionSource.RECURRING}'
+                    -- a service's charges are its customer's: bounding by the chunk keeps this probe the
+                    -- size of the chunk, not of everything the run has written so far
+                    AND x.customer_id BETWEEN %(ch_first)s AND %(ch_last)s)""")
     return " UNION ALL ".join(branches), params
 
 
@@ -269,8 +273,8 @@ def partial_period_charges(
             contract__entity=chunk.entity,
             contract__status=ContractStatus.ACTIVE,
             contract__billing_day=billing_day,
-            contract__customer_id__gte=chunk.first_customer_id,
-            contract__customer_id__lte=chunk.last_customer_id,
+            customer_id__gte=chunk.first_customer_id,
+            customer_id__lte=chunk.last_customer_id,
             price__gt=0,
         ).select_related("contract", "product")
         starts_late_or_started_last_period = Q(start_date__gte=previous_start, start_date__lte=period_end) & ~Q(
@@ -284,7 +288,11 @@ def partial_period_charges(
         services = list(services.values())
         billed = set(
             Transaction.objects.filter(
-                service__in=services, source=TransactionSource.RECURRING, period_start__in=[previous_start, run_date]
+                period_start__in=[previous_start, run_date],
+                customer_id__gte=chunk.first_customer_id,
+                customer_id__lte=chunk.last_customer_id,
+                service__in=services,
+                source=TransactionSource.RECURRING,
             ).values_list("service_id", "period_start")
         )
         for service in services:

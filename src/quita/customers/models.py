@@ -155,6 +155,11 @@ class Service(models.Model):
     """A contract line: a product at a price, in a category, from a start date to an optional end date."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="services")
+    # The contract's customer, copied so the billing run can pick a chunk's services by customer id range
+    # through an index (a contract never changes customer; service_create sets it).
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="services", verbose_name=_("customer"), editable=False
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="services")
     description = models.CharField(_("description"), max_length=200, blank=True)
     price = MoneyField(_("price"))

@@ -296,6 +296,7 @@ def service_create(
     text_fits(Service, description=description)
     service = Service.objects.create(
         contract=contract,
+        customer_id=contract.customer_id,
         product=product,
         description=description,
         price=product.price if price is None else _price(price),

@@ -383,10 +383,13 @@ def _run_start(*, entity: Entity, kind: str, run_date: datetime.date, parameters
 def _run_chunks(run: BillingRun, chunks: list[tuple[int, int]], work) -> BillingRun:
     """Run `work(first_id, last_id)` per chunk, each in its own transaction, recording progress and errors."""
     started = time.monotonic()
+    statistics = engine.LedgerStatistics()
     for first_id, last_id in chunks:
+        statistics.refresh_if_stale()
         try:
             with transaction.atomic():
                 charges, invoices = work(first_id, last_id)
+                statistics.written(charges.created + invoices.created)
                 BillingRun.objects.filter(pk=run.pk).update(
                     chunks_done=F("chunks_done") + 1,
                     charges_created=F("charges_created") + charges.created,

@@ -65,5 +65,10 @@ def test_every_message_is_translated_and_compiled():
     assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
     with open(po.with_suffix(".mo"), "rb") as compiled:
         catalog = gettext_module.GNUTranslations(compiled)
-    stale = [e["msgid"] for e in entries if catalog.gettext(e["msgid"]) != e["msgstr"]]
+    stale = [
+        e["msgid"]
+        for e in entries
+        if (catalog.pgettext(e["msgctxt"], e["msgid"]) if "msgctxt" in e else catalog.gettext(e["msgid"]))
+        != e["msgstr"]
+    ]
     assert stale == [], "run `quita compilemessages` in src/quita"

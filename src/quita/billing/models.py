@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quita.core.models import Entity
 from quita.core.money import MoneyField
@@ -52,6 +53,7 @@ class LedgerRecord(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("voided by"),
     )
     billing_run = models.ForeignKey(
         "BillingRun",
@@ -61,6 +63,7 @@ class LedgerRecord(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("billing run"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,6 +73,7 @@ class LedgerRecord(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -88,8 +92,17 @@ class Transaction(LedgerRecord):
     foreign key is one more check per row at commit. See docs/decisions/0006.
     """
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="transactions", db_index=False)
+    entity = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("entity"),
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="transactions", db_index=False, verbose_name=_("customer")
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=TransactionKind.choices)
     credit_type = models.CharField(_("credit type"), max_length=24, choices=CreditType.choices, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -104,9 +117,17 @@ class Transaction(LedgerRecord):
         related_name="transactions",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("service"),
     )
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("category"),
     )
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
@@ -121,6 +142,7 @@ class Transaction(LedgerRecord):
         related_name="transactions",
         help_text=_("The invoice that billed this line."),
         db_index=False,
+        verbose_name=_("invoice"),
     )
     paid_invoice = models.ForeignKey(
         "Invoice",
@@ -130,6 +152,7 @@ class Transaction(LedgerRecord):
         related_name="payment_transactions",
         help_text=_("For payments and refunds: the invoice they settle."),
         db_index=False,
+        verbose_name=_("paid invoice"),
     )
     is_void = models.BooleanField(_("void"), default=False)
 
@@ -181,18 +204,25 @@ class Transaction(LedgerRecord):
 
 
 class InvoiceStatus(models.TextChoices):
-    UNPAID = "unpaid", _("Unpaid")
-    PAID = "paid", _("Paid")
-    VOID = "void", _("Void")
+    UNPAID = "unpaid", pgettext_lazy("invoice status", "Unpaid")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
+    VOID = "void", pgettext_lazy("invoice status", "Void")
 
 
 class Invoice(LedgerRecord):
     """A bill: unbilled transactions of one customer gathered under a gapless number. Never edited once issued."""
 
     entity = models.ForeignKey(
-        Entity, on_delete=models.PROTECT, related_name="invoices", db_constraint=False, db_index=False
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("entity"),
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False, verbose_name=_("customer")
+    )
     number = models.CharField(_("number"), max_length=40)
     year = models.PositiveSmallIntegerField(_("year"))
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -209,6 +239,7 @@ class Invoice(LedgerRecord):
         help_text=_("Only transactions of this category were billed."),
         db_index=False,
         db_constraint=False,
+        verbose_name=_("category"),
     )
     total = MoneyField(_("total"))
     amount_paid = MoneyField(_("amount paid"), default=0)
@@ -262,7 +293,7 @@ class BillingRunStatus(models.TextChoices):
 class BillingRun(models.Model):
     """What one billing run did: counts, totals, errors and how long it took."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="billing_runs")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="billing_runs", verbose_name=_("entity"))
     kind = models.CharField(_("kind"), max_length=16, choices=BillingRunKind.choices)
     run_date = models.DateField(_("billing date"))
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -280,7 +311,12 @@ class BillingRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     duration_seconds = models.DecimalField(_("duration (s)"), max_digits=10, decimal_places=3, null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:

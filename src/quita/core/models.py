@@ -59,8 +59,10 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's role in one entity; a user sees only the entities of their memberships."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("entity"))
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.READ_ONLY)
 
     class Meta:
@@ -78,9 +80,9 @@ class Membership(models.Model):
 class NumberSequence(models.Model):
     """The last number handed out for a gapless series (e.g. invoices of one entity in one year)."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="sequences")
-    series = models.CharField(max_length=40)
-    last_value = models.PositiveBigIntegerField(default=0)
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="sequences", verbose_name=_("entity"))
+    series = models.CharField(_("series"), max_length=40)
+    last_value = models.PositiveBigIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("number sequence")
@@ -95,7 +97,7 @@ class ActivityAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")
     VOID = "void", _("Voided")
-    PAY = "pay", _("Paid")
+    PAY = "pay", _("Payment recorded")
     GENERATE = "generate", _("Generated")
     BILL = "bill", _("Billed")
 
@@ -105,7 +107,14 @@ class ActivityLog(models.Model):
 
     # No database-level foreign keys on the log: it is append-only, its rows point at records that are never
     # deleted, and the billing run writes one row per charge and per invoice (see docs/decisions/0006).
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False)
+    entity = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("entity"),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -114,16 +123,22 @@ class ActivityLog(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("actor"),
     )
     created_at = models.DateTimeField(_("when"))
     action = models.CharField(_("action"), max_length=16, choices=ActivityAction.choices)
     content_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+        ContentType,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("object type"),
     )
-    object_id = models.BigIntegerField()
+    object_id = models.BigIntegerField(_("object id"))
     # The customer the change concerns, kept as a plain id so the log can be read per customer
     # without core depending on the customers app (apps depend downward only).
-    customer_id = models.BigIntegerField(null=True, blank=True)
+    customer_id = models.BigIntegerField(_("customer id"), null=True, blank=True)
     summary = models.CharField(_("summary"), max_length=255, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)

@@ -48,7 +48,7 @@ def validate_document(person_type: str, document: str) -> str:
 class Customer(models.Model):
     """A subscriber: a person (CPF) or a company (CNPJ) billed by one entity."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="customers")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="customers", verbose_name=_("entity"))
     person_type = models.CharField(_("person type"), max_length=2, choices=PersonType.choices)
     document = models.CharField(_("CPF/CNPJ"), max_length=14, help_text=_("Digits only."))
     name = models.CharField(_("name"), max_length=200)
@@ -89,9 +89,11 @@ class Customer(models.Model):
 class Product(models.Model):
     """A plan or product with a recurring monthly price."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="products")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="products", verbose_name=_("entity"))
     name = models.CharField(_("name"), max_length=120)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", verbose_name=_("category")
+    )
     price = MoneyField(_("recurring price"), validators=[MinValueValidator(0)])
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -115,8 +117,10 @@ class ContractStatus(models.TextChoices):
 class Contract(models.Model):
     """A customer's agreement to be billed: on which day the period is billed and on which day it is due."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="contracts")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contracts")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("entity"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("customer")
+    )
     description = models.CharField(_("description"), max_length=200, blank=True)
     billing_day = models.PositiveSmallIntegerField(
         _("billing day"),
@@ -154,16 +158,20 @@ class Contract(models.Model):
 class Service(models.Model):
     """A contract line: a product at a price, in a category, from a start date to an optional end date."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="services")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="services", verbose_name=_("contract")
+    )
     # The contract's customer, copied so the billing run can pick a chunk's services by customer id range
     # through an index (a contract never changes customer; service_create sets it).
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="services", verbose_name=_("customer"), editable=False
     )
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="services")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="services", verbose_name=_("product"))
     description = models.CharField(_("description"), max_length=200, blank=True)
     price = MoneyField(_("price"))
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="services")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="services", verbose_name=_("category")
+    )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -34,9 +34,11 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """Money received (or attempted) for an invoice. Applied amounts live in the ledger as payment transactions."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments")
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", verbose_name=_("entity"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="payments", verbose_name=_("customer")
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
     amount = MoneyField(_("amount"))
     method = models.CharField(_("method"), max_length=16, choices=PaymentMethodKind.choices)
     reference = models.CharField(_("reference"), max_length=120, blank=True)
@@ -49,7 +51,12 @@ class Payment(models.Model):
     failure_message = models.CharField(_("failure message"), max_length=255, blank=True)
     received_on = models.DateField(_("received on"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"))
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction, TransactionKind, TransactionSource
@@ -70,7 +70,7 @@ def payment_apply(
     if applied > 0:
         Transaction.objects.create(
             kind=TransactionKind.PAYMENT,
-            title=_t("Payment of invoice #%(number)s") % {"number": invoice.number},
+            title=gettext("Payment of invoice #%(number)s") % {"number": invoice.number},
             description=f"{payment.get_method_display()} {reference}".strip(),
             amount=-applied,
             paid_invoice=invoice,
@@ -81,7 +81,7 @@ def payment_apply(
         Transaction.objects.create(
             kind=TransactionKind.CREDIT,
             credit_type=CreditType.OVERPAYMENT,
-            title=_t("Overpayment of invoice #%(number)s") % {"number": invoice.number},
+            title=gettext("Overpayment of invoice #%(number)s") % {"number": invoice.number},
             description=f"{payment.get_method_display()} {reference}".strip(),
             amount=-excess,
             **common,

@@ -415,6 +415,8 @@ class RecurringCharges:
 
     run_date: datetime.date
     billing_run_id: int | None
+    # Look for chunks with nothing left to do first (a repeated run) and skip them without locking.
+    skip_if_done: bool = True
 
 
 def invoices_generate(
@@ -463,7 +465,8 @@ def invoices_generate(
         )
         params.update(charges_params)
         if (
-            not _exists(charges_sql, params)
+            recurring.skip_if_done
+            and not _exists(charges_sql, params)
             and not _exists(f"SELECT 1 FROM {_table(Transaction)} t WHERE {where}", params)
             and not partial_period_charges(
                 chunk=chunk,
@@ -611,7 +614,7 @@ class LedgerStatistics:
     handful of times per run, geometrically spaced. PostgreSQL only; SQLite plans without statistics.
     """
 
-    TABLES = (Transaction, Invoice, ActivityLog)
+    TABLES = (Transaction, Invoice)  # the run only appends to the activity log; its plans do not read it
 
     def __init__(self) -> None:
         self.enabled = connection.vendor == "postgresql"

@@ -427,6 +427,8 @@ def billing_run_recurring(
         .distinct()
     )
     chunks = _chunks(customer_ids, chunk_size)
+    # Only a repeated date can find chunks with nothing left to do; a first run skips that check.
+    repeated = BillingRun.objects.filter(entity=entity, kind=BillingRunKind.RECURRING, run_date=run_date).exists()
     run = _run_start(
         entity=entity,
         kind=BillingRunKind.RECURRING,
@@ -452,7 +454,7 @@ def billing_run_recurring(
             period_start=run_date,
             period_end=period_end,
             due_days=due_days,
-            recurring=engine.RecurringCharges(run_date=run_date, billing_run_id=run.pk),
+            recurring=engine.RecurringCharges(run_date=run_date, billing_run_id=run.pk, skip_if_done=repeated),
             billing_run_id=run.pk,
             actor_id=actor_id,
         )

@@ -53,23 +53,26 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
-class ContractInline(admin.TabularInline):
-    """The customer's contracts, for reading; open one to change it."""
+class ReadOnlyInline(admin.TabularInline):
+    """Child rows shown for reading; they are added and changed on their own page, through the services."""
 
-    model = Contract
-    fields = ("id", "billing_day", "due_day", "status", "start_date", "end_date")
-    readonly_fields = fields
     extra = 0
     show_change_link = True
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
-        """Contracts are added on their own page, through the service."""
         return False
 
     def has_change_permission(self, request, obj=None):
-        """Read-only here."""
         return False
+
+
+class ContractInline(ReadOnlyInline):
+    """The customer's contracts, for reading; open one to change it."""
+
+    model = Contract
+    fields = ("id", "billing_day", "due_day", "status", "start_date", "end_date")
+    readonly_fields = fields
 
 
 @admin.register(Customer)
@@ -127,23 +130,12 @@ class ProductAdmin(ServiceBackedAdmin):
         return customer_services.product_create(entity=data["entity"], actor=request.user, **fields)
 
 
-class ServiceInline(admin.TabularInline):
+class ServiceInline(ReadOnlyInline):
     """The contract's services, for reading; open one to change it."""
 
     model = Service
     fields = ("product", "description", "price", "category", "start_date", "end_date")
     readonly_fields = fields
-    extra = 0
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        """Services are added on their own page, through the service."""
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        """Read-only here."""
-        return False
 
 
 @admin.register(Contract)

@@ -21,7 +21,7 @@ from quita.core.api import (
 from quita.core.errors import ValidationFailed
 from quita.core.models import Entity
 from quita.customers.models import Category, Contract, ContractStatus, Customer, PersonType, Product, Service
-from quita.customers.services import category_get
+from quita.customers.services import CUSTOMER_FIELDS, category_get
 
 
 @extend_schema_field(
@@ -64,26 +64,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "id",
-            "entity",
-            "person_type",
-            "document",
-            "name",
-            "trade_name",
-            "emails",
-            "phones",
-            "street",
-            "number",
-            "complement",
-            "district",
-            "city",
-            "state",
-            "postal_code",
-            "condominium",
-            "is_active",
-            "created_at",
-        ]
+        fields = ["id", "entity", *CUSTOMER_FIELDS, "created_at"]
         read_only_fields = fields
 
 

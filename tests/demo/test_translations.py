@@ -4,6 +4,7 @@ import ast
 import gettext as gettext_module
 from pathlib import Path
 
+import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -56,11 +57,20 @@ def _read_po(path: Path) -> list[dict]:
     return entries
 
 
-def test_every_message_is_translated_and_compiled():
+CATALOGUES = sorted(Path(quita.__file__).parent.glob("**/locale/pt_BR/LC_MESSAGES/django.po"))
+
+
+def test_the_project_catalogue_is_among_them():
+    """The project-wide catalogue exists; apps may keep their own beside it (`<app>/locale/`)."""
+    project = Path(quita.__file__).parent / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po"
+    assert project in CATALOGUES
+    assert len([e for e in _read_po(project) if e["msgid"]]) > 250
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_every_message_is_translated_and_compiled(po):
     """Every msgid has a translation, none is fuzzy, and the committed .mo is compiled from this .po."""
-    po = Path(quita.__file__).parent / "locale" / "pt_BR" / "LC_MESSAGES" / "django.po"
     entries = [e for e in _read_po(po) if e["msgid"]]
-    assert len(entries) > 250
     assert [e["msgid"] for e in entries if not e["msgstr"]] == []
     assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
     with open(po.with_suffix(".mo"), "rb") as compiled:

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "quita.customers",
     "quita.billing",
     "quita.payments",
+    "quita.banking",
     "quita.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""Bank billing: wallets, boletos, PIX, CNAB remittance and return files."""

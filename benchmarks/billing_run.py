@@ -126,11 +126,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=None, help="chunks side by side (default: the engine's)")
     args = parser.parse_args()
     _harness.ensure_postgres()
     _harness.django_setup()
 
     from django.db import connection
+    from django.db.backends.signals import connection_created
     from django.db.models import Count, Sum
 
     from quita.billing import services
@@ -162,9 +164,20 @@ def main() -> None:
                 key = "charges" if "t.kind" in sql else "invoices"
                 phase[key] += time.perf_counter() - start
 
+    def classify_new_connection(sender, connection, **kwargs):
+        """The run's workers open connections of their own: time their statements too."""
+        if measuring:
+            connection.execute_wrappers.append(classify)
+
     chunk = {"chunk_size": args.chunk_size} if args.chunk_size else {}
+    chunk["workers"] = args.workers
+    workers = services.run_workers(args.workers)
+    measuring = True
+    connection_created.connect(classify_new_connection)
     with connection.execute_wrapper(classify), _harness.timed("first run", timings):
         first = services.billing_run_recurring(entity=entity, run_date=run_date, **chunk)
+    measuring = False
+    connection_created.disconnect(classify_new_connection)
     first_phases = dict(phase)
     with _harness.timed("second run", timings):
         second = services.billing_run_recurring(entity=entity, run_date=run_date, **chunk)
@@ -179,7 +192,10 @@ def main() -> None:
     invoices = Invoice.objects.filter(entity=entity).aggregate(n=Count("id"), total=Sum("total"))
     n = args.contracts
     total = timings["first run"]
-    print(f"contracts: {n:,}   chunks: {first.chunks_total}   errors: {len(first.errors) + len(second.errors)}")
+    print(
+        f"contracts: {n:,}   chunks: {first.chunks_total}   workers: {workers}   "
+        f"errors: {len(first.errors) + len(second.errors)}"
+    )
     print(f"build (COPY of customers, contracts, services): {timings['build']:.1f} s")
     print(f"first run: {total:.2f} s = {n / total:,.0f} contracts/s")
     print(
@@ -190,8 +206,11 @@ def main() -> None:
         f"  invoices:          {first_phases['invoices']:.2f} s = {n / first_phases['invoices']:,.0f} contracts/s "
         f"({first.invoices_created:,} invoices, R$ {first.invoices_total})"
     )
-    other = total - first_phases["charges"] - first_phases["invoices"]
-    print(f"  row locks, number sequence, commits (deferred foreign-key checks), run record: {other:.2f} s")
+    if workers == 1:
+        other = total - first_phases["charges"] - first_phases["invoices"]
+        print(f"  row locks, number sequence, commits (deferred foreign-key checks), run record: {other:.2f} s")
+    else:
+        print(f"  (phase times are statement time summed over the {workers} workers, which overlap)")
     print(
         f"second run (same date): {timings['second run']:.2f} s = {timings['second run'] / total:.1%} of the first; "
         f"created {second.charges_created} charges, {second.invoices_created} invoices"

@@ -94,6 +94,8 @@ LANGUAGE_CODE = "pt-br"
 LANGUAGES = [("pt-br", _("Brazilian Portuguese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("QUITA_TIME_ZONE", "America/Sao_Paulo")
+# Chunks a billing run works on side by side on PostgreSQL (empty: the CPUs, at most 4).
+BILLING_WORKERS = int(os.environ.get("QUITA_BILLING_WORKERS") or 0) or None
 USE_I18N = True
 USE_TZ = True
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection, connections
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 
-from quita.billing import services
+from quita.billing import engine, services
 from quita.billing.models import BillingRun, Invoice, InvoiceStatus, Transaction
 from quita.core.errors import DomainError
 from quita.core.models import Entity
@@ -122,6 +122,38 @@ def test_two_bill_processes_on_the_same_date_bill_once():
     runs = BillingRun.objects.filter(entity=entity)
     assert sum(run.charges_created for run in runs) == 600
     assert sum(run.invoices_created for run in runs) == 600
+
+
+def test_workers_side_by_side_bill_like_one_worker():
+    entity = _build_isp(600)
+
+    run = services.billing_run_recurring(entity=entity, run_date=D(2025, 3, 1), chunk_size=25, workers=4)
+
+    assert (run.chunks_done, run.chunks_total, run.errors) == (24, 24, [])
+    assert _ledger(entity) == _expected(600)
+    lines = Invoice.objects.filter(entity=entity).annotate(lines=Sum("transactions__amount"))
+    assert not lines.exclude(total=F("lines")).exists()
+    assert services.billing_run_recurring(entity=entity, run_date=D(2025, 3, 1), workers=4).chunks_total == 0
+
+
+def test_a_failing_chunk_among_workers_is_recorded_and_the_others_complete(monkeypatch):
+    entity = _build_isp(200)
+    real = engine.invoices_generate
+
+    def fail_on_one_chunk(*, selection, **kwargs):
+        if selection.chunk.first_customer_id == Customer.objects.filter(entity=entity).order_by("id")[100].pk:
+            raise RuntimeError("disk full")
+        return real(selection=selection, **kwargs)
+
+    monkeypatch.setattr(engine, "invoices_generate", fail_on_one_chunk)
+    run = services.billing_run_recurring(entity=entity, run_date=D(2025, 3, 1), chunk_size=20, workers=3)
+
+    assert run.status == "done_with_errors" and run.chunks_done == 9
+    assert [error["error"] for error in run.errors] == ["RuntimeError: disk full"]
+    assert Invoice.objects.filter(entity=entity).count() == 180
+    monkeypatch.setattr(engine, "invoices_generate", real)
+    services.billing_run_recurring(entity=entity, run_date=D(2025, 3, 1), workers=3)
+    assert _ledger(entity) == _expected(200)
 
 
 def test_bill_killed_mid_run_then_run_again_gives_one_clean_run():

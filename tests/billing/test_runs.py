@@ -100,6 +100,27 @@ def test_running_the_same_date_again_bills_nothing(entity, make_customer, make_s
     assert BillingRun.objects.count() == 2  # each run is recorded, even one that had nothing to do
 
 
+def test_a_repeated_run_works_only_on_the_customers_left_to_bill(entity, make_customer, make_service, clerk):
+    for _ in range(4):
+        make_service(make_customer(), start=D(2025, 2, 1))
+    services.billing_run_recurring(entity=entity, run_date=D(2025, 2, 1), chunk_size=1)
+    late = make_customer(name="Signed up late")
+    make_service(late, start=D(2025, 2, 1))
+    billed = Invoice.objects.order_by("id").first().customer
+    services.transaction_create(
+        customer=billed, actor=clerk, kind="charge", title="Router", amount="120.00", date=D(2025, 2, 1)
+    )
+
+    again = services.billing_run_recurring(entity=entity, run_date=D(2025, 2, 1), chunk_size=1)
+
+    assert again.chunks_total == 2  # the new customer's charge and the other's unbilled line, nobody else
+    assert (again.charges_created, again.invoices_created) == (1, 2)
+    assert set(Invoice.objects.filter(billing_run=again).values_list("customer_id", flat=True)) == {
+        late.pk,
+        billed.pk,
+    }
+
+
 def test_a_voided_recurring_charge_is_not_billed_again(entity, make_customer, make_service, clerk):
     customer = make_customer()
     make_service(customer, start=D(2025, 2, 1))

@@ -7,10 +7,12 @@ transaction and is safe to repeat:
 * `recurring_charges_insert` writes at most one charge per service and period: the unique index
   `transaction_one_recurring_charge_per_period` makes a repeated insert do nothing (ON CONFLICT DO NOTHING),
   whether the repeat is a second run or a second process running at the same time.
-* `invoices_generate` locks the customers of the chunk, then the entity's number sequence, then
-  turns every eligible transaction into invoice lines with three statements (INSERT ... SELECT with
-  ROW_NUMBER() for the gapless numbers, UPDATE ... FROM to link the lines, INSERT ... SELECT for the
-  activity log). A repeat finds nothing unbilled and creates nothing.
+* `invoices_generate` locks the customers of the chunk, adds up each customer's eligible lines into a
+  temporary table that gives every invoice-to-be its id and its position (ROW_NUMBER()), links the
+  lines to those ids (UPDATE ... FROM; new charges are inserted already linked), and only then locks
+  the entity's number sequence and inserts the invoices numbered base + position, so the numbers are
+  gapless and the lock is held for the short tail of the chunk. A repeat finds nothing unbilled and
+  creates nothing.
 
 The lock order everywhere in the ledger is: customer rows, then invoice rows, then the sequence row.
 Every change to a customer's unbilled lines (add, void, invoice void, overpayment credit) locks the
@@ -329,6 +331,32 @@ def partial_period_charges(
     return rows
 
 
+def recurring_pending_customers(*, entity: Entity, run_date: datetime.date, billing_days: tuple[int, ...]) -> set[int]:
+    """The customers a repeated recurring run still has work for: a missing charge or an unbilled line.
+
+    One pass over the whole entity (two set-based queries and the few prorated candidates), so a run
+    repeated over a date that is done costs about a second per million contracts, not one round of
+    checks per chunk; the chunks are then made of these customers only.
+    """
+    chunk = Chunk(entity=entity, first_customer_id=0, last_customer_id=2**62)
+    selection = InvoiceSelection(chunk=chunk, date_from=None, date_to=run_date, billing_days=billing_days)
+    where, params = selection.where("t")
+    now = timezone.now()
+    charges_sql, charges_params = _whole_period_charges(
+        chunk=chunk, run_date=run_date, billing_run_id=None, actor_id=None, now=now
+    )
+    params.update(charges_params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ch.customer_id FROM ({charges_sql}) ch "
+            f"UNION SELECT t.customer_id FROM {_table(Transaction)} t WHERE {where}",
+            params,
+        )
+        pending = {row[0] for row in cursor.fetchall()}
+    partial = partial_period_charges(chunk=chunk, run_date=run_date, billing_run_id=None, actor_id=None, now=now)
+    return pending | {charge.customer_id for charge in partial}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Invoice generation
 # ---------------------------------------------------------------------------------------------------------------
@@ -380,6 +408,7 @@ class InvoiceSelection:
         days = ", ".join(f"%(sel_day{day})s" for day in self.billing_days)
         return (
             f"SELECT c.customer_id FROM {_table(Contract)} c WHERE c.entity_id = %(sel_entity)s "
+            f"AND c.customer_id BETWEEN %(sel_first)s AND %(sel_last)s "
             f"AND c.status = %(sel_active)s AND c.billing_day IN ({days})"
         )
 
@@ -496,9 +525,7 @@ def invoices_generate(
             Transaction.objects.bulk_create(partial)
         _charges_table_fill(charges_sql, params)
         lines_sql += f" UNION ALL SELECT ch.customer_id, ch.amount FROM {CHARGES_TABLE} ch"
-    series = f"invoice:{issue_date.year}"
-    base = sequence_reserve(entity=entity, series=series, count=0)  # locks the sequence row
-
+    due_from = ""
     if due_days:
         contract_days = ""
         if selection.billing_days is not None:
@@ -506,11 +533,15 @@ def invoices_generate(
                 " AND c.billing_day IN (" + ", ".join(f"%(sel_day{day})s" for day in selection.billing_days) + ")"
             )
             params.update(selection._billed_customers_params())
-        branches = " ".join(f"WHEN %(due_day{day})s THEN %(due_date{day})s" for day in sorted(due_days))
-        due_sql = (
-            f"CASE (SELECT MIN(c.due_day) FROM {_table(Contract)} c WHERE c.customer_id = agg.customer_id "
-            f"AND c.entity_id = %(sel_entity)s AND c.status = %(due_active)s{contract_days}) {branches} END"
+        # Each customer's due day: the earliest of their billed contracts' (looked up for the chunk at once).
+        due_from = (
+            f"LEFT JOIN (SELECT c.customer_id, MIN(c.due_day) AS due_day FROM {_table(Contract)} c "
+            f"WHERE c.entity_id = %(sel_entity)s AND c.customer_id BETWEEN %(sel_first)s AND %(sel_last)s "
+            f"AND c.status = %(due_active)s{contract_days} GROUP BY c.customer_id) due "
+            f"ON due.customer_id = agg.customer_id"
         )
+        branches = " ".join(f"WHEN %(due_day{day})s THEN %(due_date{day})s" for day in sorted(due_days))
+        due_sql = f"CASE due.due_day {branches} END"
         params["due_active"] = ContractStatus.ACTIVE
         for day, date in due_days.items():
             params[f"due_day{day}"] = day
@@ -521,6 +552,46 @@ def invoices_generate(
     else:
         raise ValueError("give due_date or due_days")
 
+    # The chunk's invoices, added up and given their ids, before any number is handed out: everything that
+    # only needs the ids (linking the lines, writing the charges) happens outside the number sequence's lock,
+    # so chunks running side by side wait for each other only while their invoices are numbered and committed.
+    # The lines point at invoice rows that do not exist yet; the foreign keys are checked at commit.
+    created = _invoices_table_fill(lines_sql, due_sql, due_from, params)
+    with connection.cursor() as cursor:
+        if recurring is not None:
+            # No ON CONFLICT: under the customer locks the SELECT already left out what exists, so a
+            # duplicate here would be a bug, and the unique index makes the whole chunk fail rather than bill twice.
+            cursor.execute(
+                f"""
+                INSERT INTO {_table(Transaction)} ({_TX_COLUMNS}, invoice_id)
+                SELECT ch.*, ci.id FROM {CHARGES_TABLE} ch
+                LEFT JOIN {INVOICES_TABLE} ci ON ci.customer_id = ch.customer_id
+                """
+            )
+            cursor.execute(f"DROP TABLE {CHARGES_TABLE}")
+        if created:
+            cursor.execute(
+                f"""
+                UPDATE {_table(Transaction)} AS t SET invoice_id = ci.id
+                FROM {INVOICES_TABLE} ci
+                WHERE ci.customer_id = t.customer_id AND {where}
+                """,
+                params,
+            )
+    charges = NOTHING
+    if recurring is not None:
+        charges = _log_charges(
+            chunk=chunk, after_id=tx_first_id, billing_run_id=recurring.billing_run_id, actor_id=actor_id, now=now
+        )
+    series = f"invoice:{issue_date.year}"
+    # Locks the sequence row until this transaction ends: the numbers are gapless even if the chunk fails.
+    base = sequence_reserve(entity=entity, series=series, count=created)
+    batch = InvoiceBatch(
+        created=created, total=ZERO, entity_id=entity.pk, year=issue_date.year, first_sequence=base + 1
+    )
+    if not created:
+        _drop(INVOICES_TABLE)
+        return charges, batch
     params.update(
         {
             "inv_entity": entity.pk,
@@ -536,110 +607,54 @@ def invoices_generate(
             "inv_base": base,
         }
     )
-    number_sql = dialect.concat("%(inv_prefix)s", dialect.zero_pad("agg.seq"))
+    number_sql = dialect.concat("%(inv_prefix)s", dialect.zero_pad("%(inv_base)s + ci.position"))
+    status_sql = f"CASE WHEN ci.total = 0 THEN '{InvoiceStatus.PAID}' ELSE '{InvoiceStatus.UNPAID}' END"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {_table(Invoice)} (entity_id, customer_id, number, year, sequence, issue_date, due_date,
+            INSERT INTO {_table(Invoice)} (id, entity_id, customer_id, number, year, sequence, issue_date, due_date,
                                            period_start, period_end, category_id, total, amount_paid, status,
                                            paid_at, payment_method, payment_reference, void_reason, voided_at,
                                            voided_by_id, billing_run_id, created_by_id, created_at)
-            SELECT %(inv_entity)s, agg.customer_id, {number_sql}, %(inv_year)s, agg.seq, %(inv_issue)s, {due_sql},
-                   %(inv_period_start)s, %(inv_period_end)s, %(inv_category)s, agg.total, 0,
-                   CASE WHEN agg.total = 0 THEN '{InvoiceStatus.PAID}' ELSE '{InvoiceStatus.UNPAID}' END,
-                   CASE WHEN agg.total = 0 THEN %(inv_now)s ELSE NULL END,
+            SELECT ci.id, %(inv_entity)s, ci.customer_id, {number_sql}, %(inv_year)s, %(inv_base)s + ci.position,
+                   %(inv_issue)s, ci.due_date, %(inv_period_start)s, %(inv_period_end)s, %(inv_category)s, ci.total, 0,
+                   {status_sql}, CASE WHEN ci.total = 0 THEN %(inv_now)s ELSE NULL END,
                    '', '', '', NULL, NULL, %(inv_run)s, %(inv_actor)s, %(inv_now)s
-            FROM (
-                SELECT lines.customer_id, {dialect.money_sum("lines.amount")} AS total,
-                       %(inv_base)s + ROW_NUMBER() OVER (ORDER BY lines.customer_id) AS seq
-                FROM ({lines_sql}) lines
-                GROUP BY lines.customer_id
-                HAVING {dialect.money_sum("lines.amount")} >= 0
-            ) agg
+            FROM {INVOICES_TABLE} ci
             """,
             params,
         )
-        created = max(cursor.rowcount, 0)
-        if created:
-            sequence_reserve(entity=entity, series=series, count=created)
-        # This call's invoices are the numbers base+1 .. base+created (the sequence row is locked).
-        batch_sql = (
-            "inv.entity_id = %(inv_entity)s AND inv.year = %(inv_year)s AND inv.sequence > %(inv_base)s "
-            "AND inv.sequence <= %(inv_last)s"
+        # The activity rows and the batch's total, from the chunk's table rather than the new invoices.
+        after = dialect.json_object(
+            {
+                "number": number_sql,
+                "total": dialect.money_text("ci.total"),
+                "status": status_sql,
+                "issue_date": "%(inv_issue)s",
+                "due_date": "ci.due_date",
+            }
         )
-        params["inv_last"] = base + created
-        if recurring is not None:
-            # No ON CONFLICT: under the customer locks the SELECT already left out what exists, so a
-            # duplicate here would be a bug, and the unique index makes the whole chunk fail rather than bill twice.
-            cursor.execute(
-                f"""
-                INSERT INTO {_table(Transaction)} ({_TX_COLUMNS}, invoice_id)
-                SELECT ch.*, inv.id
-                FROM {CHARGES_TABLE} ch
-                LEFT JOIN {_table(Invoice)} inv ON {batch_sql} AND inv.customer_id = ch.customer_id
-                """,
-                {key: params[key] for key in ("inv_entity", "inv_year", "inv_base", "inv_last")},
-            )
-            cursor.execute(f"DROP TABLE {CHARGES_TABLE}")
-        if created:
-            cursor.execute(
-                f"""
-                UPDATE {_table(Transaction)} AS t SET invoice_id = inv.id
-                FROM {_table(Invoice)} inv
-                WHERE {batch_sql} AND inv.customer_id = t.customer_id AND {where}
-                """,
-                params,
-            )
-    charges = NOTHING
-    if recurring is not None:
-        charges = _log_charges(
-            chunk=chunk, after_id=tx_first_id, billing_run_id=recurring.billing_run_id, actor_id=actor_id, now=now
+        params.update(
+            {
+                "log_action": ActivityAction.GENERATE,
+                "log_type": ContentType.objects.get_for_model(Invoice).pk,
+                "log_now": _db(ActivityLog, "created_at", now),
+            }
         )
-    batch = InvoiceBatch(
-        created=created, total=ZERO, entity_id=entity.pk, year=issue_date.year, first_sequence=base + 1
-    )
-    if not created:
-        return charges, batch
-    total = _log_invoices(batch=batch, actor_id=actor_id, now=now)
+        cursor.execute(
+            f"""
+            INSERT INTO {_table(ActivityLog)} (entity_id, actor_id, created_at, action, content_type_id, object_id,
+                                               customer_id, summary, before, after)
+            SELECT %(inv_entity)s, %(inv_actor)s, %(log_now)s, %(log_action)s, %(log_type)s, ci.id, ci.customer_id,
+                   {number_sql}, NULL, {after}
+            FROM {INVOICES_TABLE} ci
+            """,
+            params,
+        )
+        cursor.execute(f"SELECT {dialect.money_sum('ci.total')} FROM {INVOICES_TABLE} ci")
+        total = _db_money(cursor.fetchone()[0])
+        cursor.execute(f"DROP TABLE {INVOICES_TABLE}")
     return charges, InvoiceBatch(**{**batch.__dict__, "total": total})
-
-
-class LedgerStatistics:
-    """Keeps the planner's statistics of the ledger tables current while a run multiplies their size.
-
-    A run that bills a million contracts writes millions of rows into tables the planner last measured
-    when they were a fraction of that; autovacuum catches up on its own schedule, and until it does the
-    plans of later chunks are made for a small table. ANALYZE (a sample of 30,000 rows, a fraction of a
-    second) whenever the run has written more than a fifth of what the tables held at the last one: a
-    handful of times per run, geometrically spaced. PostgreSQL only; SQLite plans without statistics.
-    """
-
-    TABLES = (Transaction, Invoice)  # the run only appends to the activity log; its plans do not read it
-
-    def __init__(self) -> None:
-        self.enabled = connection.vendor == "postgresql"
-        self.pending = 0
-        self.threshold = self._threshold() if self.enabled else 0
-
-    def _threshold(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT COALESCE(SUM(GREATEST(reltuples, 0)), 0) FROM pg_class WHERE relname = ANY(%s)",
-                [[model._meta.db_table for model in self.TABLES]],
-            )
-            return max(20_000, int(cursor.fetchone()[0] // 5))
-
-    def written(self, rows: int) -> None:
-        self.pending += rows
-
-    def refresh_if_stale(self) -> None:
-        if not self.enabled or self.pending < self.threshold:
-            return
-        with connection.cursor() as cursor:
-            for model in self.TABLES:
-                cursor.execute(f"ANALYZE {_table(model)}")
-        self.pending = 0
-        self.threshold = self._threshold()
 
 
 CHARGES_TABLE = "quita_chunk_charges"
@@ -654,10 +669,71 @@ _CHARGES_TABLE_COLUMNS = (
 
 def _charges_table_fill(charges_sql: str, params: dict) -> None:
     """Write the chunk's whole-period charges (columns `_TX_COLUMNS`) to a temporary table of this session."""
+    _drop(CHARGES_TABLE)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {CHARGES_TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {CHARGES_TABLE} ({_CHARGES_TABLE_COLUMNS})")
         cursor.execute(f"INSERT INTO {CHARGES_TABLE} ({_TX_COLUMNS}) {charges_sql}", params)
+
+
+INVOICES_TABLE = "quita_chunk_invoices"
+
+
+def _invoices_table_fill(lines_sql: str, due_sql: str, due_from: str, params: dict) -> int:
+    """Add up each customer's lines into a temporary table of the chunk's invoices-to-be; return how many.
+
+    Each row gets the id its invoice will have (from the table's identity sequence on PostgreSQL; on
+    SQLite, whose IMMEDIATE transactions hold the only write lock, the ids after the largest), its due
+    date and its position in customer order, which becomes its number once the sequence is locked.
+    Customers whose lines add up to less than zero get no row: their credit stays on the ledger.
+    """
+    dialect = _Dialect()
+    if dialect.vendor == "postgresql":
+        new_id = f"nextval('{_invoice_id_sequence()}'::regclass)"
+    else:
+        new_id = f"(SELECT COALESCE(MAX(id), 0) FROM {_table(Invoice)}) + agg.position"
+    _drop(INVOICES_TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {INVOICES_TABLE} "
+            "(id BIGINT, customer_id BIGINT, total NUMERIC(14, 2), due_date DATE, position BIGINT)"
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {INVOICES_TABLE} (id, customer_id, total, due_date, position)
+            SELECT {new_id}, agg.customer_id, agg.total, {due_sql}, agg.position
+            FROM (
+                SELECT lines.customer_id, {dialect.money_sum("lines.amount")} AS total,
+                       ROW_NUMBER() OVER (ORDER BY lines.customer_id) AS position
+                FROM ({lines_sql}) lines
+                GROUP BY lines.customer_id
+                HAVING {dialect.money_sum("lines.amount")} >= 0
+            ) agg {due_from}
+            """,
+            params,
+        )
+        return max(cursor.rowcount, 0)
+
+
+_sequences: dict[str, str] = {}
+
+
+def _invoice_id_sequence() -> str:
+    """The name of the sequence behind the invoice table's ids (looked up once per process)."""
+    if connection.alias not in _sequences:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Invoice._meta.db_table])
+            _sequences[connection.alias] = cursor.fetchone()[0]
+    return _sequences[connection.alias]
+
+
+def _db_money(value) -> Decimal:
+    """A sum read back from SQL as a Decimal of centavos (SQLite returns floats)."""
+    return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _drop(table: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _exists(sql: str, params: dict) -> bool:
@@ -719,39 +795,3 @@ def _log_charges(*, chunk: Chunk, after_id: int, billing_run_id, actor_id, now) 
             ],
         )
     return Totals(created=row["n"], total=row["total"])
-
-
-def _log_invoices(*, batch: InvoiceBatch, actor_id, now) -> Decimal:
-    """Log each invoice of a batch; return the batch's total."""
-    from django.db.models import Sum
-
-    dialect = _Dialect()
-    after = dialect.json_object(
-        {
-            "number": "i.number",
-            "total": dialect.money_text("i.total"),
-            "status": "i.status",
-            "issue_date": "i.issue_date",
-            "due_date": "i.due_date",
-        }
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {_table(ActivityLog)} (entity_id, actor_id, created_at, action, content_type_id, object_id,
-                                               customer_id, summary, before, after)
-            SELECT i.entity_id, %s, %s, %s, %s, i.id, i.customer_id, i.number, NULL, {after}
-            FROM {_table(Invoice)} i WHERE i.entity_id = %s AND i.year = %s AND i.sequence BETWEEN %s AND %s
-            """,
-            [
-                actor_id,
-                _db(ActivityLog, "created_at", now),
-                ActivityAction.GENERATE,
-                ContentType.objects.get_for_model(Invoice).pk,
-                batch.entity_id,
-                batch.year,
-                batch.first_sequence,
-                batch.first_sequence + batch.created - 1,
-            ],
-        )
-    return batch.invoices().aggregate(total=Sum("total"))["total"] or ZERO

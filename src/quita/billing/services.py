@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -380,16 +383,38 @@ def _run_start(*, entity: Entity, kind: str, run_date: datetime.date, parameters
     )
 
 
-def _run_chunks(run: BillingRun, chunks: list[tuple[int, int]], work) -> BillingRun:
-    """Run `work(first_id, last_id)` per chunk, each in its own transaction, recording progress and errors."""
+def run_workers(requested: int | None = None) -> int:
+    """How many chunks a run works on side by side (`QUITA_BILLING_WORKERS`, default: the CPUs, at most 4).
+
+    One on SQLite (a single writer) and when the caller already holds a transaction: a worker has a
+    connection of its own and could not see what that transaction has not committed.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    if requested is None:
+        requested = getattr(settings, "BILLING_WORKERS", None) or min(4, os.cpu_count() or 1)
+    return max(1, requested)
+
+
+def _run_chunks(run: BillingRun, chunks: list[tuple[int, int]], work, workers: int | None = None) -> BillingRun:
+    """Run `work(first_id, last_id)` per chunk, each in its own transaction, recording progress and errors.
+
+    With several workers (threads, one database connection each) chunks run side by side: they touch
+    disjoint customers and wait for each other only on the invoice number sequence, which a chunk locks
+    for its last statements (see `engine.invoices_generate`).
+    """
     started = time.monotonic()
-    statistics = engine.LedgerStatistics()
-    for first_id, last_id in chunks:
-        statistics.refresh_if_stale()
+    pending = list(reversed(chunks))
+    taking = threading.Lock()
+
+    def next_chunk():
+        with taking:
+            return pending.pop() if pending else None
+
+    def run_one(first_id: int, last_id: int) -> None:
         try:
             with transaction.atomic():
                 charges, invoices = work(first_id, last_id)
-                statistics.written(charges.created + invoices.created)
                 BillingRun.objects.filter(pk=run.pk).update(
                     chunks_done=F("chunks_done") + 1,
                     charges_created=F("charges_created") + charges.created,
@@ -399,9 +424,26 @@ def _run_chunks(run: BillingRun, chunks: list[tuple[int, int]], work) -> Billing
                 )
         except Exception as error:  # one bad chunk must not stop the others; it is recorded and can be re-run
             logger.exception("billing run %s: chunk %s-%s failed", run.pk, first_id, last_id)
-            run.refresh_from_db()
-            run.errors = [*run.errors, {"customers": [first_id, last_id], "error": f"{type(error).__name__}: {error}"}]
-            run.save(update_fields=["errors"])
+            with transaction.atomic():  # the run row's lock orders the workers' appends
+                errors = BillingRun.objects.select_for_update().values_list("errors", flat=True).get(pk=run.pk)
+                entry = {"customers": [first_id, last_id], "error": f"{type(error).__name__}: {error}"}
+                BillingRun.objects.filter(pk=run.pk).update(errors=[*errors, entry])
+
+    def worker(own_connection: bool) -> None:
+        try:
+            while (chunk := next_chunk()) is not None:
+                run_one(*chunk)
+        finally:
+            if own_connection:
+                connection.close()
+
+    workers = min(run_workers(workers), len(chunks))
+    threads = [threading.Thread(target=worker, args=(True,), name=f"run-{run.pk}-{i}") for i in range(1, workers)]
+    for thread in threads:
+        thread.start()
+    worker(own_connection=False)
+    for thread in threads:
+        thread.join()
     run.refresh_from_db()
     run.finished_at = timezone.now()
     run.duration_seconds = Decimal(f"{time.monotonic() - started:.3f}")
@@ -411,7 +453,12 @@ def _run_chunks(run: BillingRun, chunks: list[tuple[int, int]], work) -> Billing
 
 
 def billing_run_recurring(
-    *, entity: Entity, run_date: datetime.date, actor=None, chunk_size: int = CHUNK_SIZE
+    *,
+    entity: Entity,
+    run_date: datetime.date,
+    actor=None,
+    chunk_size: int = CHUNK_SIZE,
+    workers: int | None = None,
 ) -> BillingRun:
     """`quita bill`: this period's recurring charges for every contract billed on `run_date`, then its invoices.
 
@@ -426,9 +473,12 @@ def billing_run_recurring(
         .values_list("customer_id", flat=True)
         .distinct()
     )
-    chunks = _chunks(customer_ids, chunk_size)
-    # Only a repeated date can find chunks with nothing left to do; a first run skips that check.
+    # Only a repeated date can find customers with nothing left to do; a first run skips that check.
     repeated = BillingRun.objects.filter(entity=entity, kind=BillingRunKind.RECURRING, run_date=run_date).exists()
+    if repeated:
+        pending = engine.recurring_pending_customers(entity=entity, run_date=run_date, billing_days=billing_days)
+        customer_ids = [customer_id for customer_id in customer_ids if customer_id in pending]
+    chunks = _chunks(customer_ids, chunk_size)
     run = _run_start(
         entity=entity,
         kind=BillingRunKind.RECURRING,
@@ -459,7 +509,7 @@ def billing_run_recurring(
             actor_id=actor_id,
         )
 
-    return _run_chunks(run, chunks, work)
+    return _run_chunks(run, chunks, work, workers)
 
 
 def billing_run_invoices(
@@ -472,6 +522,7 @@ def billing_run_invoices(
     category=None,
     issue_date: datetime.date | None = None,
     chunk_size: int = CHUNK_SIZE,
+    workers: int | None = None,
 ) -> BillingRun:
     """`quita invoice-run`: one invoice per customer for every unbilled line dated start..end (a whole entity)."""
     ensure_permission(actor=actor, entity=entity, action="run_billing")
@@ -523,7 +574,7 @@ def billing_run_invoices(
             actor_id=actor_id,
         )
 
-    return _run_chunks(run, chunks, work)
+    return _run_chunks(run, chunks, work, workers)
 
 
 def billing_run_preview(*, entity: Entity, start: datetime.date, end: datetime.date, category=None) -> dict:

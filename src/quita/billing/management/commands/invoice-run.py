@@ -17,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--category", help="only transactions of this category (code, e.g. mobile)")
         parser.add_argument("--entity", help="entity id, CNPJ or name (default: every active entity)")
         parser.add_argument("--chunk-size", type=int, default=services.CHUNK_SIZE, help="customers per transaction")
+        parser.add_argument(
+            "--workers", type=int, help="chunks run side by side on PostgreSQL (default: QUITA_BILLING_WORKERS or CPUs)"
+        )
 
     def handle(self, *args, **options):
         from quita.core.errors import DomainError
@@ -36,6 +39,7 @@ class Command(BaseCommand):
                     issue_date=issue_date,
                     category=options["category"],
                     chunk_size=options["chunk_size"],
+                    workers=options["workers"],
                 )
             except DomainError as error:
                 from django.core.management.base import CommandError

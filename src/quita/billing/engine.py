@@ -583,6 +583,9 @@ def invoices_generate(
         charges = _log_charges(
             chunk=chunk, after_id=tx_first_id, billing_run_id=recurring.billing_run_id, actor_id=actor_id, now=now
         )
+    # The lines' customer keys can be checked now, while other chunks may still be numbering; only what
+    # needs the invoices (their own keys, the lines' invoice keys) is left for the commit.
+    _check_foreign_keys_now(Transaction, "customer")
     series = f"invoice:{issue_date.year}"
     # Locks the sequence row until this transaction ends: the numbers are gapless even if the chunk fails.
     base = sequence_reserve(entity=entity, series=series, count=created)
@@ -724,6 +727,32 @@ def _invoice_id_sequence() -> str:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Invoice._meta.db_table])
             _sequences[connection.alias] = cursor.fetchone()[0]
     return _sequences[connection.alias]
+
+
+_constraints: dict[tuple[str, str, str], str] = {}
+
+
+def _check_foreign_keys_now(model, field: str) -> None:
+    """Run the pending (deferred) checks of a foreign key now instead of at commit (PostgreSQL).
+
+    Django creates foreign keys `DEFERRABLE INITIALLY DEFERRED`; `SET CONSTRAINTS … IMMEDIATE` fires
+    the checks queued so far and checks later rows as they are written, for the rest of the transaction.
+    """
+    if connection.vendor != "postgresql":
+        return
+    column = model._meta.get_field(field).column
+    key = (connection.alias, model._meta.db_table, column)
+    with connection.cursor() as cursor:
+        if key not in _constraints:
+            cursor.execute(
+                "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+                "AND a.attnum = c.conkey[1] WHERE c.contype = 'f' AND c.conrelid = %s::regclass AND a.attname = %s",
+                [model._meta.db_table, column],
+            )
+            row = cursor.fetchone()
+            _constraints[key] = row[0] if row else ""
+        if _constraints[key]:
+            cursor.execute(f"SET CONSTRAINTS {connection.ops.quote_name(_constraints[key])} IMMEDIATE")
 
 
 def _db_money(value) -> Decimal:

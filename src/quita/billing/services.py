@@ -467,17 +467,20 @@ def billing_run_recurring(
     """
     ensure_permission(actor=actor, entity=entity, action="run_billing")
     billing_days = tuple(engine.billing_days_on(run_date))
-    customer_ids = list(
-        entity.contracts.filter(status="active", billing_day__in=billing_days)
-        .order_by("customer_id")
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
-    # Only a repeated date can find customers with nothing left to do; a first run skips that check.
+    # A repeated date works only on the customers with something left to do (all of them billed on
+    # this date); a first run takes every customer billed on it without looking.
     repeated = BillingRun.objects.filter(entity=entity, kind=BillingRunKind.RECURRING, run_date=run_date).exists()
     if repeated:
-        pending = engine.recurring_pending_customers(entity=entity, run_date=run_date, billing_days=billing_days)
-        customer_ids = [customer_id for customer_id in customer_ids if customer_id in pending]
+        customer_ids = sorted(
+            engine.recurring_pending_customers(entity=entity, run_date=run_date, billing_days=billing_days)
+        )
+    else:
+        customer_ids = list(
+            entity.contracts.filter(status="active", billing_day__in=billing_days)
+            .order_by("customer_id")
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
     chunks = _chunks(customer_ids, chunk_size)
     run = _run_start(
         entity=entity,

@@ -19,12 +19,15 @@ def sequence_reserve(*, entity: Entity | int, series: str, count: int = 1) -> in
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_reserve must run inside a transaction")
     entity_id = entity if isinstance(entity, int) else entity.pk
-    try:
-        with transaction.atomic():
-            NumberSequence.objects.create(entity_id=entity_id, series=series, last_value=0)
-    except IntegrityError:
-        pass  # another caller created it first; the lock below serialises us behind it
-    sequence = NumberSequence.objects.select_for_update().get(entity_id=entity_id, series=series)
+    locked = NumberSequence.objects.select_for_update()
+    sequence = locked.filter(entity_id=entity_id, series=series).first()
+    if sequence is None:  # the series' first number
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(entity_id=entity_id, series=series, last_value=0)
+        except IntegrityError:
+            pass  # another caller created it first; the lock below serialises us behind it
+        sequence = locked.get(entity_id=entity_id, series=series)
     start = sequence.last_value
     if count:
         NumberSequence.objects.filter(pk=sequence.pk).update(last_value=start + count)

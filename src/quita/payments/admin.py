@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib import admin
 
 from quita.core.admin import ReadOnlyAdmin
-from quita.payments.models import Payment
+from quita.payments.models import (
+    AutopayAttempt,
+    AutopayEnrollment,
+    GatewayCustomer,
+    Payment,
+    PaymentMethod,
+    PaymentSettings,
+    Refund,
+    WebhookEvent,
+)
 
 
 @admin.register(Payment)
@@ -18,3 +27,57 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ("invoice", "customer")
     date_hierarchy = "received_on"
     show_full_result_count = False
+
+
+@admin.register(PaymentSettings)
+class PaymentSettingsAdmin(admin.ModelAdmin):
+    """An entity's card settings. Keys are not stored here: only the names of the environment variables."""
+
+    list_display = ("entity", "stripe_enabled", "stripe_mode", "stripe_secret_key_env", "autopay_retry_days")
+    list_filter = ("stripe_enabled", "stripe_mode")
+
+
+@admin.register(PaymentMethod)
+class CardAdmin(ReadOnlyAdmin):
+    """Saved cards: brand, last 4 and expiry (never the number). Managed through the services."""
+
+    list_display = ("customer", "brand", "last4", "exp_month", "exp_year", "is_default", "status", "created_at")
+    list_filter = ("status", "is_default", "brand", "entity")
+    search_fields = ("customer__name", "customer__document", "external_id", "last4")
+    list_select_related = ("customer",)
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "payment", "customer", "amount", "external_id")
+    list_filter = ("entity",)
+    search_fields = ("external_id", "payment__reference", "customer__name")
+    list_select_related = ("payment", "customer")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "event_id", "type", "object_id", "outcome")
+    list_filter = ("type", "entity")
+    search_fields = ("event_id", "object_id")
+
+
+@admin.register(AutopayAttempt)
+class AutopayAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("run_date", "invoice", "customer", "attempt", "outcome", "failure_code")
+    list_filter = ("outcome", "entity")
+    search_fields = ("invoice__number", "customer__name")
+    list_select_related = ("invoice", "customer")
+
+
+@admin.register(AutopayEnrollment)
+class AutopayEnrollmentAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "enabled", "changed_at")
+    list_filter = ("enabled", "entity")
+    search_fields = ("customer__name",)
+
+
+@admin.register(GatewayCustomer)
+class GatewayCustomerAdmin(ReadOnlyAdmin):
+    list_display = ("customer", "gateway", "external_id", "created_at")
+    search_fields = ("customer__name", "external_id")

@@ -6,7 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from quita.core.filtersets import IdFilter
-from quita.payments.models import Payment, PaymentMethodKind, PaymentStatus
+from quita.payments.models import (
+    AutopayAttempt,
+    AutopayOutcome,
+    CardStatus,
+    Payment,
+    PaymentMethod,
+    PaymentMethodKind,
+    PaymentStatus,
+    Refund,
+)
 
 
 class PaymentFilterSet(filters.FilterSet):
@@ -23,3 +32,40 @@ class PaymentFilterSet(filters.FilterSet):
     class Meta:
         model = Payment
         fields = ["entity", "customer", "invoice", "method", "status", "reference", "date"]
+
+
+class CardFilterSet(filters.FilterSet):
+    """`?customer=`, `?status=active|removed`."""
+
+    entity = IdFilter(field_name="entity_id", label=_("Entity"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    status = filters.ChoiceFilter(choices=CardStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = PaymentMethod
+        fields = ["entity", "customer", "status"]
+
+
+class RefundFilterSet(filters.FilterSet):
+    """`?customer=`, `?payment=`."""
+
+    entity = IdFilter(field_name="entity_id", label=_("Entity"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    payment = IdFilter(field_name="payment_id", label=_("Payment"))
+
+    class Meta:
+        model = Refund
+        fields = ["entity", "customer", "payment"]
+
+
+class AutopayAttemptFilterSet(filters.FilterSet):
+    """`?customer=`, `?invoice=`, `?outcome=`."""
+
+    entity = IdFilter(field_name="entity_id", label=_("Entity"))
+    customer = IdFilter(field_name="customer_id", label=_("Customer"))
+    invoice = IdFilter(field_name="invoice_id", label=_("Invoice"))
+    outcome = filters.ChoiceFilter(choices=AutopayOutcome.choices, label=_("Outcome"))
+
+    class Meta:
+        model = AutopayAttempt
+        fields = ["entity", "customer", "invoice", "outcome"]

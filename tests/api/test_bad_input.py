@@ -239,10 +239,10 @@ CASES = [
     ),
     ("invoice-void-no-reason", "post", "/api/invoices/{invoice}/void/", lambda t: {}, "required"),
     (
-        "pay-card-by-hand",
+        "pay-pix-by-hand",
         "post",
         "/api/invoices/{invoice}/pay/",
-        lambda t: {"method": "card"},
+        lambda t: {"method": "pix"},
         "invalid_payment_method",
     ),
     ("pay-missing-method", "post", "/api/invoices/{invoice}/pay/", lambda t: {}, "required"),

@@ -130,7 +130,10 @@ def scene(stripe_entity, make_customer, ledger, clerk, browser, type_card, add_c
                 "amount": 9500,
                 "amount_refunded": 2000,
                 "payment_intent": pay_a.external_id,
-                "refunds": {"object": "list", "data": [{"id": "re_dashboard_1", "amount": 2000, "status": "succeeded"}]},
+                "refunds": {
+                    "object": "list",
+                    "data": [{"id": "re_dashboard_1", "amount": 2000, "status": "succeeded"}],
+                },
             },
         ),
         event(
@@ -156,7 +159,13 @@ def scene(stripe_entity, make_customer, ledger, clerk, browser, type_card, add_c
             },
         ),
     ]
-    return {"customer": customer, "cards": (card_s, card_x), "invoices": invoices, "payments": payments, "events": events}
+    return {
+        "customer": customer,
+        "cards": (card_s, card_x),
+        "invoices": invoices,
+        "payments": payments,
+        "events": events,
+    }
 
 
 def _assert_final_state(scene):

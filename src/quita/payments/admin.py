@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from quita.core.admin import ReadOnlyAdmin
+from quita.core.admin import EntityScopedAdmin, ReadOnlyAdmin
 from quita.payments.models import (
     AutopayAttempt,
     AutopayEnrollment,
+    CardExpiryReminder,
     GatewayCustomer,
     Payment,
     PaymentMethod,
@@ -30,7 +31,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentSettings)
-class PaymentSettingsAdmin(admin.ModelAdmin):
+class PaymentSettingsAdmin(EntityScopedAdmin):
     """An entity's card settings. Keys are not stored here: only the names of the environment variables."""
 
     list_display = ("entity", "stripe_enabled", "stripe_mode", "stripe_secret_key_env", "autopay_retry_days")
@@ -81,3 +82,10 @@ class AutopayEnrollmentAdmin(ReadOnlyAdmin):
 class GatewayCustomerAdmin(ReadOnlyAdmin):
     list_display = ("customer", "gateway", "external_id", "created_at")
     search_fields = ("customer__name", "external_id")
+
+
+@admin.register(CardExpiryReminder)
+class CardExpiryReminderAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "card", "next_due_date", "sent_to")
+    list_filter = ("entity",)
+    search_fields = ("sent_to", "card__customer__name")

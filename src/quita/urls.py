@@ -28,6 +28,8 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The staff card screens (the billing tab's Payment methods card, the pay modal's card option).
+    path("cards/", include("quita.payments.urls")),
     path("api/", include((api_patterns, "api"))),
 ]
 

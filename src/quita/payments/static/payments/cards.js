@@ -1,0 +1,45 @@
+// Adding a card on a Quita page: Stripe.js's Card Element collects the card in Stripe's own iframe, confirms the
+// SetupIntent Quita created, and only then is the SetupIntent id (never the card) posted back to Quita.
+(function () {
+  function csrf(form) {
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+  function post(url, form, body) {
+    return fetch(url, {method: "POST", body: body || new FormData(), headers: {"X-CSRFToken": csrf(form)}, credentials: "same-origin"})
+      .then(function (response) { return response.json().then(function (data) { return {ok: response.ok, data: data}; }); });
+  }
+  document.querySelectorAll("[data-card-form]").forEach(function (form) {
+    var error = form.querySelector("[data-card-error]");
+    var setup = null, stripe = null, card = null;
+    function ready() {
+      if (setup) { return Promise.resolve(); }
+      return post(form.dataset.setupUrl, form).then(function (answer) {
+        if (!answer.ok) { throw new Error(answer.data.detail); }
+        setup = answer.data;
+        stripe = window.Stripe(setup.publishable_key);
+        card = stripe.elements().create("card", {hidePostalCode: true});
+        card.mount(form.querySelector("[data-card-element]"));
+      });
+    }
+    var details = form.closest("details");
+    if (details) { details.addEventListener("toggle", function () { if (details.open) { ready().catch(function (e) { error.textContent = e.message; }); } }); }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      error.textContent = "";
+      ready().then(function () {
+        return stripe.confirmCardSetup(setup.client_secret, {payment_method: {card: card}});
+      }).then(function (result) {
+        if (result.error) { throw new Error(result.error.message); }
+        var body = new FormData();
+        body.append("setup_intent", result.setupIntent.id);
+        var replace = form.querySelector("input[name=replace_default]");
+        if (replace && replace.checked) { body.append("replace_default", "1"); }
+        return post(form.dataset.saveUrl, form, body);
+      }).then(function (answer) {
+        if (!answer.ok) { throw new Error(answer.data.detail); }
+        window.location.reload();
+      }).catch(function (e) { error.textContent = e.message; });
+    });
+  });
+})();

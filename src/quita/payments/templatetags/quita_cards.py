@@ -1,0 +1,20 @@
+"""Template tags of the card screens: `{% customer_cards customer as cards %}` for the partials."""
+
+from __future__ import annotations
+
+from django import template
+
+from quita.payments import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def customer_cards(customer) -> dict:
+    """The customer's cards for a partial: the list, the pre-selected one, and whether cards are on."""
+    cards = selectors.cards_for_customer(customer=customer)
+    return {
+        "list": cards,
+        "preselected": selectors.preselected_card(cards),
+        "enabled": selectors.cards_enabled(customer.entity_id),
+    }

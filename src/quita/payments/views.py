@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -34,9 +34,12 @@ def _scoped(request, model, pk: int, action: str, entity_path: str = "entity"):
 
 
 def _back(request, customer_id: int):
-    target = request.POST.get("next") or request.headers.get("Referer") or ""
+    """Back to the page the action came from (the billing tab by default); from an htmx modal, a full reload."""
+    target = request.POST.get("next") or request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = f"/customers/{customer_id}/billing/"
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponse(status=204, headers={"HX-Redirect": target})
     return redirect(target)
 
 

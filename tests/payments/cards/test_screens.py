@@ -97,6 +97,8 @@ def test_a_decline_on_the_screen_shows_the_sentence(web, invoice_of, add_card):
     assert response.status_code == 302
     messages = [str(m) for m in response.wsgi_request._messages]
     assert any("declined by the bank" in m for m in messages)
+    from_modal = web.post(f"/cards/invoices/{invoice.pk}/pay/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="/x/")
+    assert from_modal.status_code == 204 and from_modal["HX-Redirect"] == "/x/"
 
 
 def test_screens_refuse_other_entities_and_roles(invoice_of, add_card, other_entity, entity):

@@ -134,6 +134,9 @@ SPECTACULAR_SETTINGS = {
         "PaymentStatusEnum": "quita.payments.models.PaymentStatus",
         "PaymentMethodEnum": "quita.payments.models.PaymentMethodKind",
         "ManualPaymentMethodEnum": "quita.payments.api.serializers.MANUAL_METHOD_CHOICES",
+        "WalletKindEnum": "quita.banking.models.WalletKind",
+        "PixChargeKindEnum": "quita.banking.models.PixChargeKind",
+        "CnabLayoutEnum": "quita.banking.models.CnabLayout",
     },
 }
 

@@ -23,6 +23,7 @@ api_patterns = [
     path("", include("quita.payments.api.urls")),
     path("", include("quita.billing.api.urls")),
     path("", include("quita.customers.api.urls")),
+    path("", include("quita.banking.api.urls")),
     *core_router.urls,
 ]
 

@@ -142,19 +142,19 @@ class ServiceInline(ReadOnlyInline):
 class ContractAdmin(ServiceBackedAdmin):
     """Contracts: billing day, due day, status. Saved through `contract_create` / `contract_update`."""
 
-    list_display = ("id", "customer", "entity", "billing_day", "due_day", "status", "start_date", "end_date")
+    list_display = ("id", "customer", "entity", "billing_day", "due_day", "status", "start_date", "end_date", "wallet")
     list_filter = ("entity", "status", "billing_day", "due_day")
     search_fields = ("=id", "customer__name", "customer__document", "description")
     list_select_related = ("customer", "entity")
     show_full_result_count = False
     autocomplete_fields = ("customer",)
-    fields = ("customer", "description", "billing_day", "due_day", "status", "start_date", "end_date")
+    fields = ("customer", "description", "billing_day", "due_day", "status", "start_date", "end_date", "wallet")
     fixed_after_create = ("customer",)
     inlines = (ServiceInline,)
 
     def call_service(self, request, instance, data, change):
         """contract_create or contract_update with the form's fields."""
-        names = ("description", "billing_day", "due_day", "status", "start_date", "end_date")
+        names = ("description", "billing_day", "due_day", "status", "start_date", "end_date", "wallet")
         fields = {name: data[name] for name in names if name in data}
         if change:
             return customer_services.contract_update(contract=instance, actor=request.user, **fields)

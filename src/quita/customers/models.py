@@ -131,6 +131,15 @@ class Contract(models.Model):
     status = models.CharField(_("status"), max_length=24, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    # The carteira boletos are issued from; a wallet of kind "invoice" lets the subscriber choose the bank.
+    wallet = models.ForeignKey(
+        "banking.Wallet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name=_("wallet"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -205,6 +205,18 @@ def _check_period(start: datetime.date, end: datetime.date | None) -> None:
         )
 
 
+def _check_wallet(wallet, entity_id: int) -> None:
+    """A contract's wallet belongs to the contract's entity and is active (another entity's is "not found")."""
+    if wallet is None:
+        return
+    if wallet.entity_id != entity_id:
+        raise ValidationFailed(_("Wallet not found."), code="wallet_not_found", fields={"wallet": [_("Not found.")]})
+    if not wallet.is_active:
+        raise ValidationFailed(
+            _("This wallet is inactive."), code="wallet_inactive", fields={"wallet": [_("Inactive.")]}
+        )
+
+
 @transaction.atomic
 def contract_create(
     *,
@@ -216,9 +228,11 @@ def contract_create(
     end_date: datetime.date | None = None,
     description: str = "",
     status: str = ContractStatus.ACTIVE,
+    wallet=None,
 ) -> Contract:
-    """Open a contract for a customer with its billing and due days."""
+    """Open a contract for a customer with its billing and due days (and optionally its billing wallet)."""
     ensure_permission(actor=actor, entity=customer.entity_id, action="manage_customers")
+    _check_wallet(wallet, customer.entity_id)
     _check_day(billing_day, "billing_day")
     _check_day(due_day, "due_day")
     _check_period(start_date, end_date)
@@ -234,6 +248,7 @@ def contract_create(
         end_date=end_date,
         description=description,
         status=status,
+        wallet=wallet,
     )
     activity_record(
         entity_id=customer.entity_id,
@@ -242,17 +257,19 @@ def contract_create(
         obj=contract,
         customer_id=customer.pk,
         summary=f"Contract #{contract.pk}",
-        after=snapshot(contract, ["billing_day", "due_day", "start_date", "end_date", "status"]),
+        after=snapshot(contract, ["billing_day", "due_day", "start_date", "end_date", "status", "wallet"]),
     )
     return contract
 
 
 @transaction.atomic
 def contract_update(*, contract: Contract, actor, **fields) -> Contract:
-    """Change a contract's days, dates or status."""
+    """Change a contract's days, dates, status or billing wallet."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     ensure_permission(actor=actor, entity=contract.entity_id, action="manage_customers")
-    names = ["billing_day", "due_day", "start_date", "end_date", "status", "description"]
+    names = ["billing_day", "due_day", "start_date", "end_date", "status", "description", "wallet"]
+    if "wallet" in fields:
+        _check_wallet(fields["wallet"], contract.entity_id)
     before = snapshot(contract, names)
     for key in names:
         if key in fields:

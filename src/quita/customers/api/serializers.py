@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from quita.banking.models import Wallet
 from quita.core.api import (
     CodedChoiceField,
     DateField,
@@ -150,6 +151,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "status",
             "start_date",
             "end_date",
+            "wallet",
             "services",
             "created_at",
         ]
@@ -166,6 +168,12 @@ class ContractCreateSerializer(serializers.Serializer):
     end_date = DateField(required=False, allow_null=True)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     status = CodedChoiceField(choices=ContractStatus.choices, invalid_code="invalid_status", required=False)
+    wallet = ScopedPrimaryKeyRelatedField(
+        queryset=Wallet.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_('The billing wallet; one of kind "invoice" lets the subscriber choose the bank.'),
+    )
 
 
 class ContractUpdateSerializer(ContractCreateSerializer):

@@ -1,0 +1,172 @@
+"""Banking API: wallets, boletos, PIX charges, remittances, bank return uploads and the needs-attention list."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from quita.banking import services
+from quita.banking.api import serializers as s
+from quita.banking.models import AttentionItem, Boleto, PixCharge, Remittance, ReturnFile, Wallet
+from quita.core.api import EntityScopedMixin, ServiceBackedViewSet, error_responses
+
+
+def _validated(serializer_class, request, view) -> dict:
+    serializer = serializer_class(data=request.data, context=view.get_serializer_context())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.WalletWriteSerializer, responses={201: s.WalletSerializer, **error_responses(400, 403, 404)}
+    ),
+    update=extend_schema(
+        request=s.WalletUpdateSerializer, responses={200: s.WalletSerializer, **error_responses(400, 403, 404, 409)}
+    ),
+    partial_update=extend_schema(
+        request=s.WalletUpdateSerializer, responses={200: s.WalletSerializer, **error_responses(400, 403, 404, 409)}
+    ),
+)
+class WalletViewSet(ServiceBackedViewSet):
+    """Wallets (carteiras de cobrança): bank, agreement, nosso número sequence, fine, interest, PIX key, layout."""
+
+    queryset = Wallet.objects.all()
+    serializer_class = s.WalletSerializer
+    create_serializer_class = s.WalletWriteSerializer
+    update_serializer_class = s.WalletUpdateSerializer
+    filterset_fields = ["kind", "bank", "is_active", "entity"]
+    search_fields = ["name", "beneficiary_code"]
+    ordering_fields = ["id", "name", "bank"]
+
+    def perform_service_create(self, data: dict) -> Wallet:
+        entity = data.pop("entity")
+        return services.wallet_create(entity=entity, actor=self.request.user, **data)
+
+    def perform_service_update(self, instance: Wallet, data: dict) -> Wallet:
+        return services.wallet_update(wallet=instance, actor=self.request.user, **data)
+
+
+class BoletoViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Boletos. POST issues one for an invoice from a bank wallet (the open one is returned if it exists)."""
+
+    queryset = Boleto.objects.select_related("wallet", "invoice")
+    serializer_class = s.BoletoSerializer
+    filterset_fields = ["status", "wallet", "invoice", "customer", "entity"]
+    ordering_fields = ["id", "due_date", "created_at"]
+
+    @extend_schema(
+        request=s.BoletoCreateSerializer, responses={201: s.BoletoSerializer, **error_responses(400, 403, 404, 409)}
+    )
+    def create(self, request, *args, **kwargs):
+        """Issue (or return the open) boleto of an invoice from a bank wallet."""
+        data = _validated(s.BoletoCreateSerializer, request, self)
+        boleto = services.boleto_issue(invoice_id=data["invoice"].pk, wallet_id=data["wallet"].pk, actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data, status=201)
+
+
+class PixChargeViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """PIX charges of invoices (static BR Codes and cobv at the PSP)."""
+
+    queryset = PixCharge.objects.all()
+    serializer_class = s.PixChargeSerializer
+    filterset_fields = ["status", "invoice", "kind", "entity"]
+
+    @extend_schema(
+        request=s.PixChargeCreateSerializer,
+        responses={201: s.PixChargeSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def create(self, request, *args, **kwargs):
+        """Create (or return the active) PIX charge of an invoice."""
+        data = _validated(s.PixChargeCreateSerializer, request, self)
+        charge = services.pix_charge_create(
+            invoice_id=data["invoice"].pk, wallet_id=data["wallet"].pk, actor=request.user
+        )
+        return Response(self.get_serializer(charge).data, status=201)
+
+
+class RemittanceViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Remittance files (remessa). POST writes the next one for a wallet; `/file/` downloads it."""
+
+    queryset = Remittance.objects.all()
+    serializer_class = s.RemittanceSerializer
+    filterset_fields = ["wallet", "entity"]
+
+    @extend_schema(
+        request=s.RemittanceCreateSerializer,
+        responses={201: s.RemittanceSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    def create(self, request, *args, **kwargs):
+        """Write the wallet's next remittance: new boletos, changes and cancellations."""
+        data = _validated(s.RemittanceCreateSerializer, request, self)
+        remittance = services.remittance_create(wallet_id=data["wallet"].pk, actor=request.user)
+        return Response(self.get_serializer(remittance).data, status=201)
+
+    @extend_schema(responses={(200, "text/plain"): str})
+    @action(detail=True, methods=["get"])
+    def file(self, request, pk=None):
+        """The remittance file as the bank wants it (CRLF line ends)."""
+        remittance = self.get_object()
+        response = HttpResponse(remittance.content.encode("latin-1", "replace"), content_type="text/plain")
+        response["Content-Disposition"] = f'attachment; filename="{remittance.filename}"'
+        return response
+
+
+class ReturnFileViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Bank return files (retorno). POST multipart `file` imports one; the same file twice changes nothing."""
+
+    queryset = ReturnFile.objects.all()
+    serializer_class = s.ReturnFileSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_fields = ["bank", "wallet", "entity"]
+    filter_backends = [OrderingFilter]
+
+    @extend_schema(
+        request={"multipart/form-data": s.ReturnFileUploadSerializer},
+        responses={201: s.ReturnFileSerializer, 200: s.ReturnFileSerializer, **error_responses(400, 403, 404)},
+    )
+    def create(self, request, *args, **kwargs):
+        """Import a return file: 201 with the counts, or 200 with the earlier import when it is the same file."""
+        data = _validated(s.ReturnFileUploadSerializer, request, self)
+        upload = data["file"]
+        result = services.return_import(
+            entity_id=data["entity"].pk, content=upload.read(), filename=upload.name, actor=request.user
+        )
+        return Response(self.get_serializer(result.return_file).data, status=201 if result.created else 200)
+
+    @extend_schema(responses={200: s.ReturnRecordSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def records(self, request, pk=None):
+        """The file's records as applied."""
+        return_file = self.get_object()
+        return Response(s.ReturnRecordSerializer(return_file.records.all(), many=True).data)
+
+
+class AttentionViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Needs attention: money from the bank or PIX that was kept but could not be applied by itself."""
+
+    queryset = AttentionItem.objects.all()
+    serializer_class = s.AttentionItemSerializer
+    filterset_fields = ["reason", "entity"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.query_params.get("open") in ("1", "true"):
+            queryset = queryset.filter(resolved_at__isnull=True)
+        return queryset
+
+    @extend_schema(
+        request=s.ResolveSerializer, responses={200: s.AttentionItemSerializer, **error_responses(400, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Mark the item dealt with, saying how."""
+        item = self.get_object()
+        data = _validated(s.ResolveSerializer, request, self)
+        item = services.attention_resolve(item_id=item.pk, actor=request.user, resolution=data["resolution"])
+        return Response(self.get_serializer(item).data)

@@ -1,0 +1,124 @@
+"""A CNAB record layout is a list of fields; the same list writes a line and reads it back."""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class CnabError(ValueError):
+    """A line or a file that does not follow its layout; `line` is 1-based."""
+
+    def __init__(self, message: str, *, line: int | None = None, code: str = "cnab_invalid"):
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+        self.reason = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field: name, first and last position (1-based, inclusive, as the bank manuals print them) and type.
+
+    Types: `N` number (zero-filled), `A` text (space-filled), `V` money with two decimals, `D8` date DDMMYYYY,
+    `D6` date DDMMYY, `K` a constant written as `default`.
+    """
+
+    name: str
+    start: int
+    end: int
+    kind: str = "A"
+    default: str = ""
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+
+def F(name: str, start: int, end: int, kind: str = "A", default: str = "") -> Field:  # noqa: N802 - reads like a table
+    return Field(name, start, end, kind, default)
+
+
+def ascii_upper(text: str) -> str:
+    """Banks want plain upper-case ASCII: accents dropped."""
+    return unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").upper()
+
+
+def format_value(field: Field, value) -> str:
+    size = field.size
+    if field.kind == "K":
+        return field.default.ljust(size)[:size]
+    if value is None or value == "":
+        value = field.default
+    if field.kind == "N":
+        text = "".join(ch for ch in str(value) if ch.isdigit()) or "0"
+        if len(text) > size:
+            raise CnabError(f"{field.name}: {value!r} does not fit in {size} digits")
+        return text.zfill(size)
+    if field.kind == "V":
+        amount = Decimal(str(value or "0"))
+        cents = int((amount * 100).to_integral_value())
+        if cents < 0 or len(str(cents)) > size:
+            raise CnabError(f"{field.name}: {value!r} does not fit in {size} digits")
+        return str(cents).zfill(size)
+    if field.kind in ("D8", "D6"):
+        if not value:
+            return "0" * size
+        pattern = "%d%m%Y" if field.kind == "D8" else "%d%m%y"
+        return value.strftime(pattern)
+    return ascii_upper(value or "").ljust(size)[:size]
+
+
+def parse_value(field: Field, raw: str, *, line: int):
+    if field.kind in ("A", "K"):
+        return raw.strip()
+    text = raw.strip()
+    if field.kind == "N":
+        if text and not text.isdigit():
+            raise CnabError(f"{field.name} (positions {field.start}-{field.end}) is not a number: {raw!r}", line=line)
+        return text
+    if field.kind == "V":
+        if not text:
+            return Decimal("0.00")
+        if not text.isdigit():
+            raise CnabError(f"{field.name} (positions {field.start}-{field.end}) is not an amount: {raw!r}", line=line)
+        return Decimal(int(text)) / 100
+    if field.kind in ("D8", "D6"):
+        if not text or set(text) == {"0"}:
+            return None
+        pattern = "%d%m%Y" if field.kind == "D8" else "%d%m%y"
+        try:
+            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            raise CnabError(
+                f"{field.name} (positions {field.start}-{field.end}) is not a date: {raw!r}", line=line
+            ) from None
+    raise ValueError(field.kind)
+
+
+def write_line(fields: list[Field], values: dict, width: int) -> str:
+    """A line of `width` characters: each field formatted at its place, blanks elsewhere."""
+    chars = [" "] * width
+    for field in fields:
+        text = format_value(field, values.get(field.name))
+        chars[field.start - 1 : field.end] = list(text)
+    return "".join(chars)
+
+
+def read_line(fields: list[Field], line: str, *, number: int, lenient: bool = False) -> dict:
+    """The fields of a line (padded with blanks when the file lost its trailing spaces).
+
+    `lenient` (headers and trailers, whose details Quita does not use): a field that does not parse is kept as text.
+    """
+    values = {}
+    for field in fields:
+        raw = line[field.start - 1 : field.end]
+        try:
+            values[field.name] = parse_value(field, raw, line=number)
+        except CnabError:
+            if not lenient:
+                raise
+            values[field.name] = raw.strip()
+    return values

@@ -1,0 +1,1004 @@
+"""State changes of bank billing: wallets, boletos, PIX, remittances and return files. One transaction each, logged."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from quita.banking import boleto as boleto_math
+from quita.banking.banks import BANKS
+from quita.banking.cnab import reader as cnab_reader
+from quita.banking.cnab import writer as cnab_writer
+from quita.banking.cnab.fields import CnabError
+from quita.banking.cnab.layouts import LAYOUTS
+from quita.banking.models import (
+    MAX_FINE_PERCENT,
+    MAX_INTEREST_PERCENT_MONTH,
+    REGISTRATION_DELAY_MINUTES,
+    AttentionItem,
+    AttentionReason,
+    Boleto,
+    BoletoStatus,
+    PixCharge,
+    PixChargeKind,
+    PixChargeStatus,
+    PixReceipt,
+    RegistrationMode,
+    Remittance,
+    RemittanceAction,
+    RemittanceItem,
+    ReturnFile,
+    ReturnOccurrence,
+    ReturnOutcome,
+    ReturnRecord,
+    Wallet,
+    WalletKind,
+)
+from quita.billing.models import Invoice, InvoiceStatus
+from quita.billing.services import customer_lock
+from quita.core.activity import activity_record, snapshot
+from quita.core.errors import Conflict, NotFound, ValidationFailed
+from quita.core.models import ActivityAction, Entity
+from quita.core.permissions import ensure_permission
+from quita.core.selectors import entity_today
+from quita.payments.models import PaymentMethodKind
+from quita.payments.services import payment_apply
+
+WALLET_FIELDS = [
+    "name",
+    "kind",
+    "bank",
+    "agency",
+    "agency_digit",
+    "account",
+    "account_digit",
+    "wallet_code",
+    "variation",
+    "beneficiary_code",
+    "beneficiary_digit",
+    "station",
+    "next_our_number",
+    "fine_percent",
+    "interest_percent_month",
+    "discount_percent",
+    "discount_days",
+    "instructions",
+    "pix_key",
+    "cnab_layout",
+    "registration",
+    "is_active",
+]
+BOLETO_FIELDS = ["status", "pending_action", "our_number_display", "amount", "due_date", "rejection_code"]
+# Wallets are bank agreements: the administrator's business (the same role that manages the entity).
+WALLET_ACTION = "manage_entity"
+
+
+def _percent(value, field: str, *, maximum: Decimal | None, code: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except Exception:  # noqa: BLE001 - any unreadable input is the same error
+        raise ValidationFailed(
+            _("Enter a number."), code="invalid_number", fields={field: [_("Enter a number.")]}
+        ) from None
+    if isinstance(value, float) or not number.is_finite() or number != number.quantize(Decimal("0.01")) or number < 0:
+        raise ValidationFailed(
+            _("Enter a percentage with at most two decimals."), code="invalid_percent", fields={field: [_("Invalid.")]}
+        )
+    if maximum is not None and number > maximum:
+        message = _("%(field)s may not exceed %(max)s%%.") % {"field": field, "max": maximum}
+        raise ValidationFailed(message, code=code, fields={field: [message]})
+    return number
+
+
+def wallet_boleto_fields(wallet: Wallet, *, our_number: int | str, amount, due_date: datetime.date, year=None) -> dict:
+    """The `quita boleto make` vocabulary for a wallet and one nosso número (each bank module picks its names)."""
+    return {
+        "bank": wallet.bank,
+        "agencia": wallet.agency,
+        "agencia_dv": wallet.agency_digit,
+        "conta": wallet.account,
+        "conta_dv": wallet.account_digit,
+        "carteira": wallet.wallet_code,
+        "convenio": wallet.beneficiary_code,
+        "codigo_beneficiario": wallet.beneficiary_code,
+        "codigo_beneficiario_dv": wallet.beneficiary_digit,
+        "codigo_cliente": wallet.beneficiary_code,
+        "variacao": wallet.variation,
+        "modalidade": wallet.variation,
+        "posto": wallet.station,
+        "nosso_numero": str(our_number),
+        "ano": f"{(year or due_date.year) % 100:02d}",
+        "valor": str(amount),
+        "data_vencimento": due_date.isoformat(),
+    }
+
+
+def _wallet_clean(data: dict, *, entity_id: int, instance: Wallet | None = None) -> dict:
+    """Validate a wallet's fields; a bank wallet must make a valid boleto with its data."""
+    data = dict(data)
+    for name in (
+        "name",
+        "bank",
+        "agency",
+        "agency_digit",
+        "account",
+        "account_digit",
+        "wallet_code",
+        "variation",
+        "beneficiary_code",
+        "beneficiary_digit",
+        "station",
+        "instructions",
+        "pix_key",
+    ):
+        if name in data:
+            data[name] = ("" if data[name] is None else str(data[name])).strip()
+            max_length = Wallet._meta.get_field(name).max_length
+            if max_length and len(data[name]) > max_length:
+                raise ValidationFailed(
+                    _("Too long."), code="text_too_long", fields={name: [_("At most %d characters.") % max_length]}
+                )
+    merged = {name: getattr(instance, name) for name in WALLET_FIELDS} if instance else {}
+    merged.update(data)
+    if not merged.get("name"):
+        raise ValidationFailed(_("Name the wallet."), code="wallet_name_required", fields={"name": [_("Required.")]})
+    kind = merged.get("kind") or WalletKind.BANK
+    if kind not in WalletKind.values:
+        raise ValidationFailed(_("Unknown wallet kind."), code="wallet_kind_invalid", fields={"kind": [_("Invalid.")]})
+    data["kind"] = merged["kind"] = kind
+    for name, maximum, code in (
+        ("fine_percent", MAX_FINE_PERCENT, "wallet_fine_above_cap"),
+        ("interest_percent_month", MAX_INTEREST_PERCENT_MONTH, "wallet_interest_above_cap"),
+        ("discount_percent", Decimal("99.99"), "wallet_discount_invalid"),
+    ):
+        if name in data:
+            data[name] = merged[name] = _percent(data[name], name, maximum=maximum, code=code)
+    if "registration" in data and data["registration"] not in RegistrationMode.values:
+        raise ValidationFailed(
+            _("Unknown registration mode."),
+            code="wallet_registration_invalid",
+            fields={"registration": [_("Invalid.")]},
+        )
+    if kind == WalletKind.BANK:
+        bank = merged.get("bank") or ""
+        module = BANKS.get(bank)
+        if module is None:
+            raise ValidationFailed(
+                _("Choose one of the supported banks."), code="wallet_bank_invalid", fields={"bank": [_("Invalid.")]}
+            )
+        layout = merged.get("cnab_layout") or module.LAYOUTS[0]
+        try:
+            layout = int(layout)
+        except (TypeError, ValueError):
+            layout = 0
+        if layout not in module.LAYOUTS:
+            message = _("%(bank)s wallets use CNAB %(layouts)s.") % {
+                "bank": module.NAME,
+                "layouts": " / ".join(str(x) for x in module.LAYOUTS),
+            }
+            raise ValidationFailed(message, code="wallet_layout_invalid", fields={"cnab_layout": [message]})
+        data["cnab_layout"] = layout
+        probe = Wallet(**{k: v for k, v in merged.items() if k in WALLET_FIELDS and k != "cnab_layout"})
+        try:
+            boleto_math.make(
+                wallet_boleto_fields(probe, our_number=1, amount="1.00", due_date=datetime.date(2030, 1, 2))
+            )
+        except boleto_math.BoletoError as error:
+            raise ValidationFailed(
+                _("The bank data is incomplete or invalid: %(reason)s") % {"reason": error},
+                code="wallet_bank_data_invalid",
+            ) from None
+    else:
+        for name in ("bank", "agency", "account", "wallet_code", "beneficiary_code"):
+            data[name] = ""
+        data["cnab_layout"] = None
+    if "next_our_number" in data:
+        try:
+            data["next_our_number"] = int(data["next_our_number"])
+            assert data["next_our_number"] >= 1
+        except (TypeError, ValueError, AssertionError):
+            raise ValidationFailed(
+                _("Enter a positive whole number."), code="invalid_number", fields={"next_our_number": [_("Invalid.")]}
+            ) from None
+        if instance and data["next_our_number"] < instance.next_our_number:
+            raise ValidationFailed(
+                _("The next nosso número cannot go back: numbers already used would repeat."),
+                code="wallet_our_number_backwards",
+                fields={"next_our_number": [_("Invalid.")]},
+            )
+    query = Wallet.objects.filter(entity_id=entity_id, name=merged["name"])
+    if instance:
+        query = query.exclude(pk=instance.pk)
+    if query.exists():
+        raise ValidationFailed(
+            _("Another wallet has this name."), code="wallet_name_taken", fields={"name": [_("Already used.")]}
+        )
+    return data
+
+
+@transaction.atomic
+def wallet_create(*, entity: Entity | int, actor, **fields) -> Wallet:
+    """Create a bank wallet (carteira) or an "invoice" wallet that lets the subscriber choose the bank."""
+    entity_id = entity if isinstance(entity, int) else entity.pk
+    ensure_permission(actor=actor, entity=entity_id, action=WALLET_ACTION)
+    unknown = set(fields) - set(WALLET_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown fields."), code="unknown_fields", fields={k: [_("Unknown.")] for k in unknown}
+        )
+    data = _wallet_clean(fields, entity_id=entity_id)
+    wallet = Wallet.objects.create(entity_id=entity_id, created_at=timezone.now(), **data)
+    activity_record(
+        entity_id=entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=wallet,
+        summary=f"wallet {wallet}",
+        after=snapshot(wallet, WALLET_FIELDS),
+    )
+    return wallet
+
+
+@transaction.atomic
+def wallet_update(*, wallet: Wallet, actor, **fields) -> Wallet:
+    """Change a wallet; the nosso número sequence only moves forward."""
+    wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
+    ensure_permission(actor=actor, entity=wallet.entity_id, action=WALLET_ACTION)
+    unknown = set(fields) - set(WALLET_FIELDS)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown fields."), code="unknown_fields", fields={k: [_("Unknown.")] for k in unknown}
+        )
+    if "kind" in fields and fields["kind"] != wallet.kind and wallet.boletos.exists():
+        raise Conflict(_("A wallet with boletos cannot change kind."), code="wallet_kind_locked")
+    if "bank" in fields and fields["bank"] != wallet.bank and wallet.boletos.exists():
+        raise Conflict(_("A wallet with boletos cannot change bank."), code="wallet_bank_locked")
+    data = _wallet_clean(fields, entity_id=wallet.entity_id, instance=wallet)
+    before = snapshot(wallet, WALLET_FIELDS)
+    for name, value in data.items():
+        setattr(wallet, name, value)
+    wallet.save()
+    activity_record(
+        entity_id=wallet.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=wallet,
+        summary=f"wallet {wallet}",
+        before=before,
+        after=snapshot(wallet, WALLET_FIELDS),
+    )
+    return wallet
+
+
+def wallet_get(*, entity_id: int, wallet_id, kind: str | None = None) -> Wallet:
+    """A wallet of the entity (NotFound otherwise, so other entities' wallets are invisible)."""
+    try:
+        wallet = Wallet.objects.get(pk=int(wallet_id), entity_id=entity_id)
+    except (Wallet.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("Wallet not found."), code="wallet_not_found") from None
+    if kind and wallet.kind != kind:
+        raise ValidationFailed(_("Choose a bank wallet."), code="wallet_not_bank", fields={"wallet": [_("Invalid.")]})
+    return wallet
+
+
+def _reserve_our_number(wallet_id: int) -> tuple[Wallet, int]:
+    """Take the wallet's next nosso número under its row lock: no gap (a rollback gives it back), no repeat."""
+    wallet = Wallet.objects.select_for_update().get(pk=wallet_id)
+    number = wallet.next_our_number
+    width = BANKS[wallet.bank].NOSSO_NUMERO_WIDTH
+    if number >= 10**width:
+        raise Conflict(_("The wallet's nosso número range is exhausted."), code="wallet_our_number_exhausted")
+    Wallet.objects.filter(pk=wallet.pk).update(next_our_number=number + 1)
+    return wallet, number
+
+
+def _locked_invoice(invoice_id: int) -> Invoice:
+    customer_id = Invoice.objects.filter(pk=invoice_id).values_list("customer_id", flat=True).first()
+    if customer_id is None:
+        raise NotFound(_("Invoice not found."), code="invoice_not_found")
+    customer_lock(customer_id)
+    return Invoice.objects.select_for_update().select_related("entity").get(pk=invoice_id)
+
+
+def _issue(*, invoice: Invoice, wallet: Wallet, actor) -> Boleto:
+    if wallet.entity_id != invoice.entity_id:
+        raise NotFound(_("Wallet not found."), code="wallet_not_found")
+    if wallet.kind != WalletKind.BANK:
+        raise ValidationFailed(
+            _("Boletos are issued from a bank wallet."), code="wallet_not_bank", fields={"wallet": [_("Invalid.")]}
+        )
+    if not wallet.is_active:
+        raise Conflict(_("This wallet is inactive."), code="wallet_inactive")
+    if invoice.status == InvoiceStatus.VOID:
+        raise Conflict(_("Invoice %(number)s is void.") % {"number": invoice.number}, code="invoice_void")
+    if invoice.status == InvoiceStatus.PAID:
+        raise Conflict(
+            _("Invoice %(number)s is already paid.") % {"number": invoice.number}, code="invoice_already_paid"
+        )
+    existing = Boleto.objects.filter(
+        invoice=invoice, wallet=wallet, status__in=[BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED]
+    ).first()
+    if existing is not None:
+        return existing
+    amount = invoice.balance
+    if amount <= 0:
+        raise Conflict(
+            _("Invoice %(number)s has nothing to pay.") % {"number": invoice.number}, code="invoice_nothing_due"
+        )
+    today = entity_today(invoice.entity)
+    due = max(invoice.due_date, today)
+    wallet, number = _reserve_our_number(wallet.pk)
+    made = boleto_math.make(
+        wallet_boleto_fields(wallet, our_number=number, amount=amount, due_date=due, year=today.year)
+    )
+    boleto = Boleto.objects.create(
+        entity_id=invoice.entity_id,
+        wallet=wallet,
+        invoice=invoice,
+        customer_id=invoice.customer_id,
+        our_number=number,
+        our_number_display=made["nosso_numero"],
+        amount=amount,
+        due_date=due,
+        barcode=made["barcode"],
+        digitable_line=made["linha_digitavel"],
+        status=BoletoStatus.AWAITING_REGISTRATION,
+        pending_action=RemittanceAction.ENTRY,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=timezone.now(),
+    )
+    activity_record(
+        entity_id=invoice.entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=boleto,
+        customer_id=invoice.customer_id,
+        summary=f"boleto {boleto.our_number_display} {wallet.bank} {invoice.number} {amount:.2f}",
+        after=snapshot(boleto, BOLETO_FIELDS),
+    )
+    return boleto
+
+
+@transaction.atomic
+def boleto_issue(*, invoice_id: int, wallet_id: int, actor) -> Boleto:
+    """Issue a boleto for an unpaid invoice from a bank wallet; returns the open one if it exists already."""
+    invoice = _locked_invoice(invoice_id)
+    ensure_permission(actor=actor, entity=invoice.entity_id, action="generate_invoices")
+    wallet = wallet_get(entity_id=invoice.entity_id, wallet_id=wallet_id)
+    return _issue(invoice=invoice, wallet=wallet, actor=actor)
+
+
+def invoice_wallet(invoice: Invoice) -> Wallet | None:
+    """The wallet the invoice's customer is billed through: the contract's (first contract with one)."""
+    from quita.customers.models import Contract
+
+    wallet_id = (
+        Contract.objects.filter(customer_id=invoice.customer_id, wallet__isnull=False)
+        .order_by("id")
+        .values_list("wallet_id", flat=True)
+        .first()
+    )
+    return Wallet.objects.filter(pk=wallet_id).first() if wallet_id else None
+
+
+def bank_choices(invoice: Invoice) -> list[Wallet]:
+    """The bank wallets a subscriber may choose for an invoice: all active bank wallets of a chooser contract,
+    or only the contract's own bank wallet."""
+    wallet = invoice_wallet(invoice)
+    if wallet is None:
+        return []
+    if wallet.kind == WalletKind.BANK:
+        return [wallet] if wallet.is_active else []
+    return list(
+        Wallet.objects.filter(entity_id=invoice.entity_id, kind=WalletKind.BANK, is_active=True).order_by(
+            "bank", "name"
+        )
+    )
+
+
+@transaction.atomic
+def boleto_choose(*, invoice_id: int, wallet_id: int, customer_id: int) -> Boleto:
+    """The subscriber picks a bank for an invoice (portal): the boleto is issued from that bank's wallet.
+
+    The portal has checked the subscriber owns `customer_id`; the invoice must be theirs and the wallet one
+    of `bank_choices`.
+    """
+    invoice = _locked_invoice(invoice_id)
+    if invoice.customer_id != customer_id:
+        raise NotFound(_("Invoice not found."), code="invoice_not_found")
+    allowed = {wallet.pk: wallet for wallet in bank_choices(invoice)}
+    try:
+        wallet = allowed[int(wallet_id)]
+    except (KeyError, TypeError, ValueError):
+        raise ValidationFailed(
+            _("Choose one of the banks offered."), code="wallet_not_offered", fields={"wallet": [_("Invalid.")]}
+        ) from None
+    return _issue(invoice=invoice, wallet=wallet, actor=None)
+
+
+def boleto_payable_at(boleto: Boleto) -> datetime.datetime | None:
+    """When the boleto may be paid: registered now, or 30 minutes after issue when the wallet assumes registration."""
+    if boleto.status == BoletoStatus.REGISTERED:
+        return boleto.registered_at or boleto.created_at
+    if boleto.status != BoletoStatus.AWAITING_REGISTRATION:
+        return None
+    return boleto.created_at + datetime.timedelta(minutes=REGISTRATION_DELAY_MINUTES)
+
+
+@transaction.atomic
+def boletos_assume_registered(*, now: datetime.datetime | None = None) -> int:
+    """Mark registered the boletos of "assumed" wallets that have waited 30 minutes (a job; safe to run twice)."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(minutes=REGISTRATION_DELAY_MINUTES)
+    return Boleto.objects.filter(
+        status=BoletoStatus.AWAITING_REGISTRATION,
+        wallet__registration=RegistrationMode.ASSUMED,
+        created_at__lte=limit,
+    ).update(status=BoletoStatus.REGISTERED, registered_at=now)
+
+
+def boleto_display_status(boleto: Boleto, *, now: datetime.datetime | None = None) -> str:
+    """The status as shown: an "assumed" boleto past its 30 minutes is registered even before the job ran."""
+    now = now or timezone.now()
+    if (
+        boleto.status == BoletoStatus.AWAITING_REGISTRATION
+        and boleto.wallet.registration == RegistrationMode.ASSUMED
+        and now >= boleto_payable_at(boleto)
+    ):
+        return BoletoStatus.REGISTERED
+    return boleto.status
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Remittances
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _payer(customer) -> dict:
+    from stdnum.br import cnpj as cnpj_module
+
+    document = "".join(ch for ch in (customer.document or "") if ch.isdigit())
+    return {
+        "payer_doc_type": "2" if len(document) == 14 and cnpj_module.is_valid(document) else "1",
+        "payer_doc": document,
+        "payer_name": customer.name,
+        "payer_address": " ".join(x for x in (customer.street, customer.number, customer.complement) if x),
+        "payer_district": customer.district,
+        "payer_postcode": customer.postal_code,
+        "payer_city": customer.city,
+        "payer_state": customer.state,
+    }
+
+
+def _title_values(boleto: Boleto, wallet: Wallet, layout, action: str, today: datetime.date) -> dict:
+    amount = boleto.amount
+    code_digits = "".join(ch for ch in wallet.wallet_code if ch.isdigit()) or "1"
+    if layout.width == 240:
+        wallet_code = "1"  # FEBRABAN: 1 = cobrança simples
+    else:
+        size = next((f.size for f in layout.records["remittance"] if f.name == "wallet_code"), 2)
+        wallet_code = code_digits[-size:]
+    interest_day = (amount * wallet.interest_percent_month / Decimal(100) / 30).quantize(Decimal("0.01"))
+    discount = (amount * wallet.discount_percent / Decimal(100)).quantize(Decimal("0.01"))
+    values = {
+        "action": action,
+        "agency": wallet.agency,
+        "agency_digit": wallet.agency_digit,
+        "account": wallet.account,
+        "account_digit": wallet.account_digit,
+        "agreement": wallet.beneficiary_code,
+        "beneficiary": wallet.beneficiary_code,
+        "wallet_code": wallet_code,
+        "wallet_number": wallet.wallet_code,
+        "variation": wallet.variation,
+        "our_number": layout.our_number_out(boleto),
+        "document_number": boleto.invoice.number[-10:],
+        "company_use": f"Q{boleto.pk}",
+        "due_date": boleto.due_date,
+        "amount": amount,
+        "issue_date": boleto.created_at.date(),
+        "interest_code": "1" if interest_day else "3",
+        "interest_date": boleto.due_date + datetime.timedelta(days=1) if interest_day else None,
+        "interest": interest_day,
+        "fine_code": "2" if wallet.fine_percent else "0",
+        "fine_date": boleto.due_date + datetime.timedelta(days=1) if wallet.fine_percent else None,
+        "fine": wallet.fine_percent,
+        "fine_percent": wallet.fine_percent,
+        "discount_code": "1" if discount and wallet.discount_days else "0",
+        "discount_date": boleto.due_date - datetime.timedelta(days=wallet.discount_days)
+        if discount and wallet.discount_days
+        else None,
+        "discount": discount if wallet.discount_days else Decimal("0.00"),
+        **_payer(boleto.customer),
+    }
+    return values
+
+
+@transaction.atomic
+def remittance_create(*, wallet_id: int, actor) -> Remittance:
+    """Write the wallet's next remittance: pending entries and changes, and cancellations of boletos whose
+    invoice was voided or paid by other means. Refused when there is nothing to send."""
+    wallet = Wallet.objects.select_for_update().select_related("entity").get(pk=wallet_id)
+    ensure_permission(actor=actor, entity=wallet.entity_id, action="generate_invoices")
+    if wallet.kind != WalletKind.BANK:
+        raise ValidationFailed(_("Choose a bank wallet."), code="wallet_not_bank", fields={"wallet": [_("Invalid.")]})
+    layout = LAYOUTS.get((wallet.bank, wallet.cnab_layout))
+    if layout is None:
+        raise Conflict(_("This wallet's bank and layout cannot write remittances."), code="wallet_layout_invalid")
+    # An open boleto whose invoice is no longer payable is cancelled in this remittance.
+    stale = Boleto.objects.filter(
+        wallet=wallet,
+        status__in=[BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED],
+        invoice__status__in=[InvoiceStatus.VOID, InvoiceStatus.PAID],
+    )
+    now = timezone.now()
+    for boleto in stale.select_for_update():
+        boleto.pending_action = RemittanceAction.CANCEL if boleto.pending_action != RemittanceAction.ENTRY else ""
+        boleto.status = BoletoStatus.CANCELLED
+        boleto.cancelled_at = now
+        boleto.save(update_fields=["pending_action", "status", "cancelled_at"])
+    boletos = list(
+        Boleto.objects.select_for_update()
+        .filter(wallet=wallet)
+        .exclude(pending_action="")
+        .select_related("invoice", "customer")
+        .order_by("id")
+    )
+    if not boletos:
+        raise Conflict(_("There is nothing to send to the bank."), code="remittance_empty")
+    today = entity_today(wallet.entity)
+    number = wallet.next_remittance_number
+    header = cnab_writer.FileHeader(
+        bank=wallet.bank,
+        company_doc=wallet.entity.cnpj,
+        company_name=wallet.entity.legal_name or wallet.entity.name,
+        agency=wallet.agency,
+        agency_digit=wallet.agency_digit,
+        account=wallet.account,
+        account_digit=wallet.account_digit,
+        agreement=wallet.beneficiary_code,
+        file_number=number,
+        created=timezone.localtime(now),
+        bank_name=BANKS[wallet.bank].NAME,
+    )
+    titles = [_title_values(b, wallet, layout, b.pending_action, today) for b in boletos]
+    content = cnab_writer.write_remittance(layout, header, titles)
+    remittance = Remittance.objects.create(
+        entity_id=wallet.entity_id,
+        wallet=wallet,
+        number=number,
+        layout=wallet.cnab_layout,
+        filename=f"REM{wallet.bank}{number:06d}.{'rem' if wallet.cnab_layout == 400 else 'REM'}",
+        content=content,
+        record_count=len(boletos),
+        total_amount=sum((b.amount for b in boletos), Decimal("0.00")),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now,
+    )
+    RemittanceItem.objects.bulk_create(
+        [RemittanceItem(remittance=remittance, boleto=b, action=b.pending_action) for b in boletos]
+    )
+    Boleto.objects.filter(pk__in=[b.pk for b in boletos]).update(pending_action="")
+    Wallet.objects.filter(pk=wallet.pk).update(next_remittance_number=number + 1)
+    activity_record(
+        entity_id=wallet.entity_id,
+        actor=actor,
+        action=ActivityAction.GENERATE,
+        obj=remittance,
+        summary=f"remittance {remittance.filename}: {len(boletos)} boletos",
+        after={"boletos": [b.pk for b in boletos], "total": f"{remittance.total_amount:.2f}"},
+    )
+    return remittance
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Return files
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """The return file as imported (or as imported before, when `created` is False)."""
+
+    return_file: ReturnFile
+    created: bool
+
+
+OCCURRENCE_OF = {
+    "entry_confirmed": ReturnOccurrence.ENTRY_CONFIRMED,
+    "rejected": ReturnOccurrence.REJECTED,
+    "liquidated": ReturnOccurrence.LIQUIDATED,
+    "written_off": ReturnOccurrence.WRITTEN_OFF,
+    "other": ReturnOccurrence.OTHER,
+}
+
+
+def _return_wallet(entity_id: int, parsed) -> Wallet | None:
+    wallets = list(Wallet.objects.filter(entity_id=entity_id, kind=WalletKind.BANK, bank=parsed.bank))
+    if len(wallets) == 1:
+        return wallets[0]
+    agreement = str(parsed.header.get("agreement") or "").strip().lstrip("0")
+    account = str(parsed.header.get("account") or "").strip().lstrip("0")
+    for wallet in wallets:
+        if agreement and wallet.beneficiary_code.lstrip("0") and wallet.beneficiary_code.lstrip("0") in agreement:
+            return wallet
+        if account and wallet.account.lstrip("0") == account:
+            return wallet
+    return None
+
+
+def return_import(*, entity_id: int, content: bytes, filename: str, actor) -> ImportResult:
+    """Import a bank return file. The same file again changes nothing; a malformed file is refused whole
+    (line and reason); bad records are listed and the good ones applied; money that cannot be applied by
+    itself is kept in "needs attention"."""
+    ensure_permission(actor=actor, entity=entity_id, action="record_payments")
+    digest = hashlib.sha256(content).hexdigest()
+    existing = ReturnFile.objects.filter(entity_id=entity_id, sha256=digest).first()
+    if existing is not None:
+        return ImportResult(existing, False)
+    try:
+        parsed = cnab_reader.read(content)
+    except CnabError as error:
+        raise ValidationFailed(
+            _("The file was refused: %(reason)s") % {"reason": str(error)},
+            code=error.code if error.code != "cnab_invalid" else "cnab_file_invalid",
+            fields={"file": [str(error)], "line": [str(error.line or "")]},
+        ) from None
+    if parsed.direction != "return":
+        raise ValidationFailed(
+            _("This is a remittance file, not a return file."),
+            code="cnab_not_a_return",
+            fields={"file": [_("A remittance (remessa) file.")]},
+        )
+    try:
+        with transaction.atomic():
+            return_file = _apply_return(entity_id, parsed, content, digest, filename, actor)
+    except IntegrityError:
+        existing = ReturnFile.objects.filter(entity_id=entity_id, sha256=digest).first()
+        if existing is None:
+            raise
+        return ImportResult(existing, False)
+    return ImportResult(return_file, True)
+
+
+CHUNK = 2000
+
+
+def _apply_return(entity_id, parsed, content, digest, filename, actor) -> ReturnFile:
+    wallet = _return_wallet(entity_id, parsed)
+    now = timezone.now()
+    return_file = ReturnFile.objects.create(
+        entity_id=entity_id,
+        wallet=wallet,
+        bank=parsed.bank,
+        layout=parsed.width,
+        filename=(filename or "retorno")[:255],
+        sha256=digest,
+        content=content.decode("latin-1"),
+        record_count=len(parsed.titles),
+        errors=parsed.errors,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now,
+    )
+    applied = attention = 0
+    seen: set[str] = set()
+    for start in range(0, len(parsed.titles), CHUNK):
+        chunk = parsed.titles[start : start + CHUNK]
+        boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank).select_related("invoice")
+        if wallet is not None:
+            boletos = boletos.filter(wallet=wallet)
+        numbers = {t.our_number for t in chunk if t.our_number is not None}
+        by_number = {b.our_number: b for b in boletos.filter(our_number__in=numbers)}
+        keys = {t.line: _event_key(entity_id, parsed.bank, wallet, t) for t in chunk}
+        known = set(ReturnRecord.objects.filter(event_key__in=keys.values()).values_list("event_key", flat=True))
+        records = []
+        for title in chunk:
+            key = keys[title.line]
+            duplicate = key in known or key in seen
+            seen.add(key)
+            boleto = by_number.get(title.our_number)
+            record = ReturnRecord(
+                return_file=return_file,
+                line_number=title.line,
+                boleto=boleto,
+                our_number=title.our_number_text[:40],
+                occurrence_code=title.occurrence_code[:4],
+                occurrence=OCCURRENCE_OF[title.occurrence],
+                occurrence_date=title.occurrence_date,
+                reason_codes=title.reasons[:40],
+                face_value=title.amount,
+                paid_amount=title.paid_amount,
+                fee=title.fee,
+                interest=title.interest,
+                discount=title.discount,
+                abatement=title.abatement,
+                credit_amount=title.credit_amount,
+                payment_date=title.occurrence_date,
+                credit_date=title.credit_date,
+                event_key=None if duplicate else key,
+                outcome=ReturnOutcome.DUPLICATE if duplicate else ReturnOutcome.RECORDED,
+            )
+            if not duplicate:
+                _apply_title(record, title, boleto, parsed.bank, actor, now)
+            records.append(record)
+        ReturnRecord.objects.bulk_create(records)
+        items = []
+        for record in records:
+            if record.outcome == ReturnOutcome.APPLIED:
+                applied += 1
+            reason = getattr(record, "_attention", None)
+            if reason:
+                attention += 1
+                items.append(
+                    AttentionItem(
+                        entity_id=entity_id,
+                        reason=reason,
+                        detail=f"{parsed.bank} {record.our_number} {record.occurrence_code} "
+                        f"{record.reason_codes}".strip()[:255],
+                        amount=record.paid_amount,
+                        return_record=record,
+                        created_at=now,
+                    )
+                )
+        AttentionItem.objects.bulk_create(items)
+    ReturnFile.objects.filter(pk=return_file.pk).update(applied_count=applied, attention_count=attention)
+    return_file.applied_count, return_file.attention_count = applied, attention
+    activity_record(
+        entity_id=entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=return_file,
+        summary=f"return {return_file.filename}: {len(parsed.titles)} records, {applied} applied, "
+        f"{attention} need attention, {len(parsed.errors)} refused",
+        after={"sha256": digest, "errors": parsed.errors[:50]},
+    )
+    return return_file
+
+
+def _event_key(entity_id: int, bank: str, wallet: Wallet | None, title) -> str:
+    """The same bank event reported twice (in another file) has the same key; the unique index applies it once."""
+    our = title.our_number if title.our_number is not None else title.our_number_text.strip()
+    date = title.occurrence_date.isoformat() if title.occurrence_date else ""
+    return f"{entity_id}:{bank}:{wallet.pk if wallet else '-'}:{our}:{title.occurrence_code}:{date}"[:120]
+
+
+def _apply_title(record: ReturnRecord, title, boleto: Boleto | None, bank: str, actor, now) -> None:
+    """Apply one record to its boleto: registered, rejected, written off or paid; or mark it for attention."""
+    occurrence = title.occurrence
+    if occurrence == "liquidated":
+        if boleto is None:
+            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
+            return
+        invoice = _locked_invoice(boleto.invoice_id)
+        if invoice.status == InvoiceStatus.VOID:
+            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.INVOICE_VOID
+            return
+        if invoice.status == InvoiceStatus.PAID:
+            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.INVOICE_ALREADY_PAID
+            return
+        # The amount that settles the invoice: what was paid, less the late charges, plus the discount the
+        # wallet granted. Interest, discount and the bank's fee stay on the return record.
+        settled = title.paid_amount - title.interest + title.discount
+        if settled <= 0:
+            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
+            return
+        record.payment = payment_apply(
+            invoice=invoice,
+            actor=actor,
+            method=PaymentMethodKind.BOLETO,
+            amount=settled,
+            reference=f"{bank} {boleto.our_number_display}"[:120],
+            received_on=title.occurrence_date or title.credit_date or entity_today(invoice.entity),
+            gateway=f"cnab-{bank}",
+            external_id=record.event_key,
+        )
+        Boleto.objects.filter(pk=boleto.pk).update(
+            status=BoletoStatus.PAID, paid_at=now, registered_at=boleto.registered_at or now, pending_action=""
+        )
+        record.outcome = ReturnOutcome.APPLIED
+        return
+    if boleto is None:
+        return
+    if occurrence == "entry_confirmed":
+        if boleto.status == BoletoStatus.AWAITING_REGISTRATION:
+            Boleto.objects.filter(pk=boleto.pk).update(status=BoletoStatus.REGISTERED, registered_at=now)
+        record.outcome = ReturnOutcome.APPLIED
+    elif occurrence == "rejected":
+        if boleto.status in (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED):
+            Boleto.objects.filter(pk=boleto.pk).update(
+                status=BoletoStatus.REJECTED, rejection_code=title.reasons[:20], pending_action=""
+            )
+        record.outcome, record._attention = ReturnOutcome.APPLIED, AttentionReason.REJECTED
+    elif occurrence == "written_off":
+        if boleto.status in (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED):
+            Boleto.objects.filter(pk=boleto.pk).update(status=BoletoStatus.WRITTEN_OFF, pending_action="")
+        record.outcome = ReturnOutcome.APPLIED
+
+
+@transaction.atomic
+def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
+    """Mark a needs-attention item dealt with (a refund, a manual payment elsewhere…), saying how."""
+    item = AttentionItem.objects.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("Not found."), code="attention_not_found")
+    ensure_permission(actor=actor, entity=item.entity_id, action="record_payments")
+    if item.resolved_at is not None:
+        raise Conflict(_("This item is already resolved."), code="attention_already_resolved")
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ValidationFailed(
+            _("Say how it was resolved."), code="resolution_required", fields={"resolution": [_("Required.")]}
+        )
+    item.resolved_at = timezone.now()
+    item.resolved_by = actor if actor is not None and actor.is_authenticated else None
+    item.resolution = resolution[:255]
+    item.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    activity_record(
+        entity_id=item.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=item,
+        summary=f"needs attention resolved: {item.resolution}",
+        after={"resolution": item.resolution},
+    )
+    return item
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PIX
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def invoice_txid(invoice: Invoice) -> str:
+    """The txid of an invoice's PIX charges: letters and digits, 26-35 characters as the API Pix requires."""
+    base = "".join(ch for ch in f"QUITA{invoice.entity_id}X{invoice.pk}" if ch.isalnum()).upper()
+    return base.ljust(26, "0")[:35]
+
+
+@transaction.atomic
+def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) -> PixCharge:
+    """A PIX charge for an unpaid invoice: a cobv at the PSP when a provider is given, a static BR Code otherwise.
+
+    Returns the invoice's active charge when it exists (one per invoice, by txid).
+    """
+    from quita.banking.pix import brcode
+
+    invoice = _locked_invoice(invoice_id)
+    ensure_permission(actor=actor, entity=invoice.entity_id, action="generate_invoices")
+    wallet = wallet_get(entity_id=invoice.entity_id, wallet_id=wallet_id)
+    if not wallet.pix_key:
+        raise ValidationFailed(
+            _("The wallet has no PIX key."), code="wallet_pix_key_missing", fields={"wallet": [_("No PIX key.")]}
+        )
+    if invoice.status != InvoiceStatus.UNPAID:
+        raise Conflict(_("Invoice %(number)s is not open.") % {"number": invoice.number}, code="invoice_not_open")
+    txid = invoice_txid(invoice)
+    charge = PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).first()
+    if charge is not None and charge.status == PixChargeStatus.ACTIVE:
+        return charge
+    entity = invoice.entity
+    name, city = entity.legal_name or entity.name, getattr(entity, "city", "") or "BRASIL"
+    if provider is None:
+        payload = brcode.make_static(key=wallet.pix_key, name=name, city=city, amount=invoice.balance, txid=txid[:25])
+        kind, location, provider_name = PixChargeKind.STATIC, "", ""
+    else:
+        created = provider.create_due_charge(
+            txid=txid,
+            key=wallet.pix_key,
+            amount=invoice.balance,
+            due_date=max(invoice.due_date, entity_today(entity)),
+            payer_name=invoice.customer.name,
+            payer_document=invoice.customer.document,
+            fine_percent=wallet.fine_percent,
+            interest_percent_month=wallet.interest_percent_month,
+        )
+        payload = created.payload or brcode.make_dynamic(location=created.location, name=name, city=city)
+        kind, location, provider_name = PixChargeKind.DUE, created.location, provider.name
+    charge = PixCharge.objects.create(
+        entity_id=invoice.entity_id,
+        wallet=wallet,
+        invoice=invoice,
+        kind=kind,
+        txid=txid,
+        amount=invoice.balance,
+        due_date=invoice.due_date,
+        payload=payload,
+        location=location,
+        provider=provider_name,
+        created_at=timezone.now(),
+    )
+    activity_record(
+        entity_id=invoice.entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=charge,
+        customer_id=invoice.customer_id,
+        summary=f"PIX {kind} {txid} {invoice.number} {charge.amount:.2f}",
+    )
+    return charge
+
+
+def pix_received(
+    *,
+    entity_id: int,
+    end_to_end_id: str,
+    txid: str,
+    amount,
+    paid_at: datetime.datetime,
+    payer: str = "",
+    raw: dict | None = None,
+) -> PixReceipt:
+    """A PIX arrived (webhook or query): pay the charge's invoice at once; once per end-to-end id.
+
+    Money for an unknown txid, or for a void or already-paid invoice, is kept in "needs attention".
+    """
+    from quita.banking.models import PixReceipt
+
+    existing = PixReceipt.objects.filter(end_to_end_id=end_to_end_id).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw or {})
+    except IntegrityError:
+        existing = PixReceipt.objects.filter(end_to_end_id=end_to_end_id).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
+    from quita.banking.models import PixReceipt
+
+    amount = Decimal(str(amount))
+    now = timezone.now()
+    charge = PixCharge.objects.filter(entity_id=entity_id, txid=txid).first() if txid else None
+    receipt = PixReceipt.objects.create(
+        entity_id=entity_id,
+        end_to_end_id=end_to_end_id,
+        txid=txid or "",
+        charge=charge,
+        amount=amount,
+        paid_at=paid_at,
+        payer=payer[:200],
+        raw=raw,
+        created_at=now,
+    )
+    reason = None
+    if charge is None:
+        reason = AttentionReason.UNKNOWN_TXID
+    else:
+        invoice = _locked_invoice(charge.invoice_id)
+        if invoice.status == InvoiceStatus.VOID:
+            reason = AttentionReason.INVOICE_VOID
+        elif invoice.status == InvoiceStatus.PAID:
+            reason = AttentionReason.INVOICE_ALREADY_PAID
+        else:
+            receipt.payment = payment_apply(
+                invoice=invoice,
+                actor=None,
+                method=PaymentMethodKind.PIX,
+                amount=amount,
+                reference=end_to_end_id[:120],
+                received_on=timezone.localtime(paid_at).date(),
+                gateway="pix",
+                external_id=end_to_end_id,
+            )
+            receipt.save(update_fields=["payment"])
+            PixCharge.objects.filter(pk=charge.pk).update(status=PixChargeStatus.PAID)
+    if reason:
+        AttentionItem.objects.create(
+            entity_id=entity_id,
+            reason=reason,
+            detail=f"PIX {end_to_end_id} txid {txid}"[:255],
+            amount=amount,
+            pix_receipt=receipt,
+            created_at=now,
+        )
+    return receipt

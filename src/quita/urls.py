@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from quita.banking.urls import portal_patterns as banking_portal
+from quita.banking.urls import web_patterns as banking_web
 from quita.core.api import ActivityViewSet, EntityViewSet, TokenView
 
 core_router = SimpleRouter()
@@ -31,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The staff card screens (the billing tab's Payment methods card, the pay modal's card option).
     path("cards/", include("quita.payments.urls")),
+    path("portal/banking/", include(banking_portal)),
+    path("billing/", include(banking_web)),
     path("api/", include((api_patterns, "api"))),
 ]
 

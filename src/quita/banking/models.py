@@ -65,6 +65,11 @@ class Wallet(models.Model):
     discount_days = models.PositiveSmallIntegerField(_("discount days before due"), default=0)
     instructions = models.TextField(_("instructions"), blank=True)
     pix_key = models.CharField(_("PIX key"), max_length=77, blank=True)
+    # A PSP speaking the Central Bank's API Pix, for charges with due date (cobv); blank: static BR Codes only.
+    pix_api_url = models.URLField(_("API Pix base URL"), blank=True)
+    pix_token_url = models.URLField(_("API Pix token URL"), blank=True)
+    pix_client_id = models.CharField(_("API Pix client id"), max_length=200, blank=True)
+    pix_client_secret = models.CharField(_("API Pix client secret"), max_length=200, blank=True)
     cnab_layout = models.PositiveSmallIntegerField(_("CNAB layout"), choices=CnabLayout.choices, null=True, blank=True)
     registration = models.CharField(
         _("registration"), max_length=12, choices=RegistrationMode.choices, default=RegistrationMode.RETURN_FILE

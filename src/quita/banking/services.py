@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from quita.banking import boleto as boleto_math
+from quita.banking import settlement
 from quita.banking.banks import BANKS
 from quita.banking.cnab import reader as cnab_reader
 from quita.banking.cnab import writer as cnab_writer
@@ -70,10 +71,16 @@ WALLET_FIELDS = [
     "discount_days",
     "instructions",
     "pix_key",
+    "pix_api_url",
+    "pix_token_url",
+    "pix_client_id",
+    "pix_client_secret",
     "cnab_layout",
     "registration",
     "is_active",
 ]
+# The activity log never holds the PSP's client secret.
+LOGGED_WALLET_FIELDS = [name for name in WALLET_FIELDS if name != "pix_client_secret"]
 BOLETO_FIELDS = ["status", "pending_action", "our_number_display", "amount", "due_date", "rejection_code"]
 # Wallets are bank agreements: the administrator's business (the same role that manages the entity).
 WALLET_ACTION = "manage_entity"
@@ -136,6 +143,10 @@ def _wallet_clean(data: dict, *, entity_id: int, instance: Wallet | None = None)
         "station",
         "instructions",
         "pix_key",
+        "pix_api_url",
+        "pix_token_url",
+        "pix_client_id",
+        "pix_client_secret",
     ):
         if name in data:
             data[name] = ("" if data[name] is None else str(data[name])).strip()
@@ -240,7 +251,7 @@ def wallet_create(*, entity: Entity | int, actor, **fields) -> Wallet:
         action=ActivityAction.CREATE,
         obj=wallet,
         summary=f"wallet {wallet}",
-        after=snapshot(wallet, WALLET_FIELDS),
+        after=snapshot(wallet, LOGGED_WALLET_FIELDS),
     )
     return wallet
 
@@ -260,7 +271,7 @@ def wallet_update(*, wallet: Wallet, actor, **fields) -> Wallet:
     if "bank" in fields and fields["bank"] != wallet.bank and wallet.boletos.exists():
         raise Conflict(_("A wallet with boletos cannot change bank."), code="wallet_bank_locked")
     data = _wallet_clean(fields, entity_id=wallet.entity_id, instance=wallet)
-    before = snapshot(wallet, WALLET_FIELDS)
+    before = snapshot(wallet, LOGGED_WALLET_FIELDS)
     for name, value in data.items():
         setattr(wallet, name, value)
     wallet.save()
@@ -271,7 +282,7 @@ def wallet_update(*, wallet: Wallet, actor, **fields) -> Wallet:
         obj=wallet,
         summary=f"wallet {wallet}",
         before=before,
-        after=snapshot(wallet, WALLET_FIELDS),
+        after=snapshot(wallet, LOGGED_WALLET_FIELDS),
     )
     return wallet
 
@@ -690,7 +701,9 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
     seen: set[str] = set()
     for start in range(0, len(parsed.titles), CHUNK):
         chunk = parsed.titles[start : start + CHUNK]
-        boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank).select_related("invoice")
+        boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank).only(
+            "pk", "invoice_id", "status", "our_number", "our_number_display", "registered_at"
+        )
         if wallet is not None:
             boletos = boletos.filter(wallet=wallet)
         numbers = {t.our_number for t in chunk if t.our_number is not None}
@@ -698,6 +711,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         keys = {t.line: _event_key(entity_id, parsed.bank, wallet, t) for t in chunk}
         known = set(ReturnRecord.objects.filter(event_key__in=keys.values()).values_list("event_key", flat=True))
         records = []
+        settlements: list[tuple[ReturnRecord, Boleto, settlement.Settlement]] = []
         for title in chunk:
             key = keys[title.line]
             duplicate = key in known or key in seen
@@ -724,9 +738,29 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                 event_key=None if duplicate else key,
                 outcome=ReturnOutcome.DUPLICATE if duplicate else ReturnOutcome.RECORDED,
             )
-            if not duplicate:
-                _apply_title(record, title, boleto, parsed.bank, actor, now)
             records.append(record)
+            if duplicate:
+                continue
+            if title.occurrence == "liquidated":
+                item = _liquidation(record, title, boleto, parsed.bank)
+                if item is not None:
+                    settlements.append((record, boleto, item))
+            else:
+                _apply_event(record, title, boleto, now)
+        settlement.settle([item for _, _, item in settlements], actor=actor, now=now)
+        paid_boletos = []
+        for record, boleto, item in settlements:
+            if item.refused:
+                record.outcome = ReturnOutcome.ATTENTION
+                record._attention = (
+                    AttentionReason.INVOICE_VOID if item.refused == "void" else AttentionReason.INVOICE_ALREADY_PAID
+                )
+            else:
+                record.payment = item.payment
+                record.outcome = ReturnOutcome.APPLIED
+                paid_boletos.append(boleto.pk)
+        Boleto.objects.filter(pk__in=paid_boletos, registered_at__isnull=True).update(registered_at=now)
+        Boleto.objects.filter(pk__in=paid_boletos).update(status=BoletoStatus.PAID, paid_at=now, pending_action="")
         ReturnRecord.objects.bulk_create(records)
         items = []
         for record in records:
@@ -768,43 +802,33 @@ def _event_key(entity_id: int, bank: str, wallet: Wallet | None, title) -> str:
     return f"{entity_id}:{bank}:{wallet.pk if wallet else '-'}:{our}:{title.occurrence_code}:{date}"[:120]
 
 
-def _apply_title(record: ReturnRecord, title, boleto: Boleto | None, bank: str, actor, now) -> None:
-    """Apply one record to its boleto: registered, rejected, written off or paid; or mark it for attention."""
-    occurrence = title.occurrence
-    if occurrence == "liquidated":
-        if boleto is None:
-            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
-            return
-        invoice = _locked_invoice(boleto.invoice_id)
-        if invoice.status == InvoiceStatus.VOID:
-            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.INVOICE_VOID
-            return
-        if invoice.status == InvoiceStatus.PAID:
-            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.INVOICE_ALREADY_PAID
-            return
-        # The amount that settles the invoice: what was paid, less the late charges, plus the discount the
-        # wallet granted. Interest, discount and the bank's fee stay on the return record.
-        settled = title.paid_amount - title.interest + title.discount
-        if settled <= 0:
-            record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
-            return
-        record.payment = payment_apply(
-            invoice=invoice,
-            actor=actor,
-            method=PaymentMethodKind.BOLETO,
-            amount=settled,
-            reference=f"{bank} {boleto.our_number_display}"[:120],
-            received_on=title.occurrence_date or title.credit_date or entity_today(invoice.entity),
-            gateway=f"cnab-{bank}",
-            external_id=record.event_key,
-        )
-        Boleto.objects.filter(pk=boleto.pk).update(
-            status=BoletoStatus.PAID, paid_at=now, registered_at=boleto.registered_at or now, pending_action=""
-        )
-        record.outcome = ReturnOutcome.APPLIED
-        return
+def _liquidation(record: ReturnRecord, title, boleto: Boleto | None, bank: str) -> settlement.Settlement | None:
+    """The settlement a liquidation asks for, or None when it goes to "needs attention" at once."""
+    if boleto is None:
+        record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
+        return None
+    # The amount that settles the invoice: what was paid, less the late charges, plus the discount the wallet
+    # granted. Interest, discount and the bank's fee stay on the return record (docs/decisions/0021).
+    settled = title.paid_amount - title.interest + title.discount
+    if settled <= 0:
+        record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
+        return None
+    return settlement.Settlement(
+        invoice_id=boleto.invoice_id,
+        amount=settled,
+        method=PaymentMethodKind.BOLETO,
+        reference=f"{bank} {boleto.our_number_display}"[:120],
+        received_on=title.occurrence_date or title.credit_date or record.return_file.created_at.date(),
+        gateway=f"cnab-{bank}",
+        external_id=record.event_key,
+    )
+
+
+def _apply_event(record: ReturnRecord, title, boleto: Boleto | None, now) -> None:
+    """Entry confirmed → registered; rejection → rejected with the bank's reason (and listed); write-off."""
     if boleto is None:
         return
+    occurrence = title.occurrence
     if occurrence == "entry_confirmed":
         if boleto.status == BoletoStatus.AWAITING_REGISTRATION:
             Boleto.objects.filter(pk=boleto.pk).update(status=BoletoStatus.REGISTERED, registered_at=now)
@@ -855,10 +879,10 @@ def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def invoice_txid(invoice: Invoice) -> str:
-    """The txid of an invoice's PIX charges: letters and digits, 26-35 characters as the API Pix requires."""
-    base = "".join(ch for ch in f"QUITA{invoice.entity_id}X{invoice.pk}" if ch.isalnum()).upper()
-    return base.ljust(26, "0")[:35]
+def invoice_txid(invoice: Invoice, *, dynamic: bool) -> str:
+    """The txid of an invoice's PIX charge: letters and digits; at most 25 in a static BR Code, 26-35 in a cobv."""
+    base = f"QUITA{invoice.entity_id}X{invoice.pk}"
+    return base.ljust(26, "0")[:35] if dynamic else base[:25]
 
 
 @transaction.atomic
@@ -878,26 +902,25 @@ def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) 
         )
     if invoice.status != InvoiceStatus.UNPAID:
         raise Conflict(_("Invoice %(number)s is not open.") % {"number": invoice.number}, code="invoice_not_open")
-    txid = invoice_txid(invoice)
+    provider = provider or wallet_pix_provider(wallet)
+    txid = invoice_txid(invoice, dynamic=provider is not None)
     charge = PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).first()
     if charge is not None and charge.status == PixChargeStatus.ACTIVE:
         return charge
     entity = invoice.entity
     name, city = entity.legal_name or entity.name, getattr(entity, "city", "") or "BRASIL"
     if provider is None:
-        payload = brcode.make_static(key=wallet.pix_key, name=name, city=city, amount=invoice.balance, txid=txid[:25])
+        payload = brcode.make_static(key=wallet.pix_key, name=name, city=city, amount=invoice.balance, txid=txid)
         kind, location, provider_name = PixChargeKind.STATIC, "", ""
     else:
-        created = provider.create_due_charge(
-            txid=txid,
-            key=wallet.pix_key,
-            amount=invoice.balance,
-            due_date=max(invoice.due_date, entity_today(entity)),
-            payer_name=invoice.customer.name,
-            payer_document=invoice.customer.document,
-            fine_percent=wallet.fine_percent,
-            interest_percent_month=wallet.interest_percent_month,
-        )
+        from quita.banking.pix.provider import PixProviderError
+
+        try:
+            created = _create_at_psp(provider, txid, wallet, invoice, entity)
+        except PixProviderError as error:
+            raise Conflict(
+                _("The PIX provider refused the charge: %(reason)s") % {"reason": error}, code="pix_provider_error"
+            ) from None
         payload = created.payload or brcode.make_dynamic(location=created.location, name=name, city=city)
         kind, location, provider_name = PixChargeKind.DUE, created.location, provider.name
     charge = PixCharge.objects.create(
@@ -922,6 +945,19 @@ def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) 
         summary=f"PIX {kind} {txid} {invoice.number} {charge.amount:.2f}",
     )
     return charge
+
+
+def _create_at_psp(provider, txid, wallet, invoice, entity):
+    return provider.create_due_charge(
+        txid=txid,
+        key=wallet.pix_key,
+        amount=invoice.balance,
+        due_date=max(invoice.due_date, entity_today(entity)),
+        payer_name=invoice.customer.name,
+        payer_document=invoice.customer.document,
+        fine_percent=wallet.fine_percent,
+        interest_percent_month=wallet.interest_percent_month,
+    )
 
 
 def pix_received(
@@ -1002,3 +1038,26 @@ def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
             created_at=now,
         )
     return receipt
+
+
+def wallet_pix_provider(wallet: Wallet):
+    """The wallet's PSP (API Pix) when configured, else None (static BR Codes only)."""
+    from quita.banking.pix.provider import ApiPixProvider
+
+    if not (wallet.pix_api_url and wallet.pix_token_url and wallet.pix_client_id):
+        return None
+    return ApiPixProvider(
+        base_url=wallet.pix_api_url,
+        token_url=wallet.pix_token_url,
+        client_id=wallet.pix_client_id,
+        client_secret=wallet.pix_client_secret,
+    )
+
+
+def pix_webhook_token(entity_id: int) -> str:
+    """The secret path segment of an entity's PIX webhook URL (an HMAC of the entity with SECRET_KEY)."""
+    import hmac
+
+    from django.conf import settings
+
+    return hmac.new(settings.SECRET_KEY.encode(), f"pix-webhook:{entity_id}".encode(), "sha256").hexdigest()[:40]

@@ -53,6 +53,9 @@ class WalletSerializer(serializers.ModelSerializer):
             "discount_days",
             "instructions",
             "pix_key",
+            "pix_api_url",
+            "pix_token_url",
+            "pix_client_id",
             "cnab_layout",
             "registration",
             "is_active",
@@ -84,6 +87,10 @@ class WalletWriteSerializer(DefaultEntityMixin, serializers.Serializer):
     discount_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
     instructions = serializers.CharField(required=False, allow_blank=True)
     pix_key = serializers.CharField(max_length=77, required=False, allow_blank=True)
+    pix_api_url = serializers.URLField(required=False, allow_blank=True)
+    pix_token_url = serializers.URLField(required=False, allow_blank=True)
+    pix_client_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    pix_client_secret = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
     cnab_layout = CodedChoiceField(
         choices=CnabLayout.choices, invalid_code="wallet_layout_invalid", required=False, allow_null=True
     )

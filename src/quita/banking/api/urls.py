@@ -1,5 +1,6 @@
 """URLs of the banking API."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from quita.banking.api import views
@@ -12,4 +13,7 @@ router.register("remittances", views.RemittanceViewSet, basename="remittance")
 router.register("bank-returns", views.ReturnFileViewSet, basename="bank-return")
 router.register("needs-attention", views.AttentionViewSet, basename="needs-attention")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("pix/webhook/<int:entity_id>/<str:token>/pix", views.PixWebhookView.as_view(), name="pix-webhook"),
+    *router.urls,
+]

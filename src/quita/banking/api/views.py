@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from quita.banking import services
 from quita.banking.api import serializers as s
@@ -68,6 +70,14 @@ class BoletoViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         data = _validated(s.BoletoCreateSerializer, request, self)
         boleto = services.boleto_issue(invoice_id=data["invoice"].pk, wallet_id=data["wallet"].pk, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data, status=201)
+
+    @extend_schema(responses={(200, "text/html"): str})
+    @action(detail=True, methods=["get"])
+    def printable(self, request, pk=None):
+        """The printable boleto (HTML) with its ITF barcode and the PIX QR code of the wallet's key."""
+        from quita.banking.printing import boleto_html
+
+        return HttpResponse(boleto_html(self.get_object(), request=request))
 
 
 class PixChargeViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -170,3 +180,35 @@ class AttentionViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         data = _validated(s.ResolveSerializer, request, self)
         item = services.attention_resolve(item_id=item.pk, actor=request.user, resolution=data["resolution"])
         return Response(self.get_serializer(item).data)
+
+
+class PixWebhookView(APIView):
+    """The PSP's webhook of received PIX (`POST …/pix` per the API Pix). The URL carries the entity's secret token
+    (`quita.banking.services.pix_webhook_token`); each PIX applies once, by its end-to-end id."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={200: None, 400: None, 404: None})
+    def post(self, request, entity_id: int, token: str):
+        import hmac
+
+        from quita.banking.pix.provider import PixProviderError, parse_webhook
+
+        if not hmac.compare_digest(token, services.pix_webhook_token(entity_id)):
+            return Response({"code": "not_found", "detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        try:
+            received = parse_webhook(request.body)
+        except PixProviderError as error:
+            return Response({"code": "pix_webhook_invalid", "detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        for pix in received:
+            services.pix_received(
+                entity_id=entity_id,
+                end_to_end_id=pix.end_to_end_id,
+                txid=pix.txid,
+                amount=pix.amount,
+                paid_at=pix.paid_at,
+                payer=pix.payer,
+                raw=pix.raw,
+            )
+        return Response({"received": len(received)})

@@ -1,0 +1,253 @@
+"""Benchmark: a CNAB return file of 100,000 liquidations applied on PostgreSQL, then the same file again.
+
+Targets (issue 4): the first import under 20 s; the second import of the same file under 5 s, creating nothing.
+Set-up (not timed): one entity, a Bradesco CNAB 400 wallet, N customers each with one unpaid invoice and its
+boleto (loaded with COPY), and the return file the bank would send (one liquidation per boleto, at face value).
+
+Usage: python benchmarks/cnab_return.py [--records 100000]   (re-runs itself under scripts/with-postgres)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness  # noqa: E402
+
+
+def build(records: int):
+    from django.utils import timezone
+
+    from quita.banking import services
+    from quita.banking.cnab import writer
+    from quita.banking.cnab.layouts import LAYOUTS
+    from quita.banking.models import Boleto, Wallet
+    from quita.billing.models import Invoice
+    from quita.core.models import Entity
+
+    entity = Entity.objects.create(
+        name="Bench ISP", legal_name="Bench ISP Ltda", cnpj="11222333000181", invoice_prefix="BE"
+    )
+    wallet = services.wallet_create(
+        entity=entity, actor=None, name="Bradesco", bank="237", agency="1234", account="56789", wallet_code="09"
+    )
+    now = timezone.now()
+    issue = datetime.date(2030, 1, 10)
+    due = datetime.date(2030, 1, 20)
+    amount = Decimal("99.90")
+    _harness.copy_customers(entity.pk, range(1, records + 1), now)
+    columns = [
+        "id",
+        "entity_id",
+        "customer_id",
+        "number",
+        "year",
+        "sequence",
+        "issue_date",
+        "due_date",
+        "period_start",
+        "period_end",
+        "category_id",
+        "total",
+        "amount_paid",
+        "status",
+        "paid_at",
+        "payment_method",
+        "payment_reference",
+        "void_reason",
+        "voided_at",
+        "voided_by_id",
+        "billing_run_id",
+        "created_by_id",
+        "created_at",
+    ]
+    _harness.copy_rows(
+        "billing_invoice",
+        columns,
+        (
+            (
+                i,
+                entity.pk,
+                i,
+                f"BE-2030-{i:07d}",
+                2030,
+                i,
+                issue,
+                due,
+                issue,
+                issue,
+                None,
+                amount,
+                Decimal("0"),
+                "unpaid",
+                None,
+                "",
+                "",
+                "",
+                None,
+                None,
+                None,
+                None,
+                now,
+            )
+            for i in range(1, records + 1)
+        ),
+    )
+    from quita.banking import boleto as boleto_math
+
+    probe = services.wallet_boleto_fields(wallet, our_number=1, amount=amount, due_date=due)
+
+    def boletos():
+        for i in range(1, records + 1):
+            made = boleto_math.make({**probe, "nosso_numero": str(i)})
+            yield (
+                i,
+                entity.pk,
+                wallet.pk,
+                i,
+                i,
+                i,
+                made["nosso_numero"],
+                amount,
+                due,
+                made["barcode"],
+                made["linha_digitavel"],
+                "registered",
+                "",
+                now,
+                None,
+                None,
+                "",
+                "",
+                None,
+                now,
+            )
+
+    _harness.copy_rows(
+        "banking_boleto",
+        [
+            "id",
+            "entity_id",
+            "wallet_id",
+            "invoice_id",
+            "customer_id",
+            "our_number",
+            "our_number_display",
+            "amount",
+            "due_date",
+            "barcode",
+            "digitable_line",
+            "status",
+            "pending_action",
+            "registered_at",
+            "paid_at",
+            "cancelled_at",
+            "rejection_code",
+            "rejection_reason",
+            "created_by_id",
+            "created_at",
+        ],
+        boletos(),
+    )
+    Wallet.objects.filter(pk=wallet.pk).update(next_our_number=records + 1)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("customers_customer", "billing_invoice", "banking_boleto"):
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+    _harness.analyze("customers_customer", "billing_invoice", "banking_boleto")
+    layout = LAYOUTS[("237", 400)]
+    paid_on = datetime.date(2030, 1, 19)
+    titles = [
+        {
+            "our_number": layout.our_number_out(b),
+            "occurrence": "06",
+            "occurrence_date": paid_on,
+            "due_date": due,
+            "amount": amount,
+            "paid_amount": amount,
+            "fee": Decimal("1.50"),
+            "credit_date": paid_on + datetime.timedelta(days=1),
+            "document_number": f"{b.invoice_id:010d}",
+        }
+        for b in Boleto.objects.filter(wallet=wallet)
+        .only("our_number", "our_number_display", "invoice_id")
+        .order_by("our_number")
+        .iterator(chunk_size=5000)
+    ]
+    header = writer.FileHeader(
+        bank="237",
+        company_doc=entity.cnpj,
+        company_name="BENCH",
+        agency="1234",
+        account="56789",
+        created=datetime.datetime(2030, 1, 20, 6, 0),
+    )
+    content = writer.write_return(layout, header, titles).encode("latin-1")
+    assert Invoice.objects.filter(entity=entity, status="unpaid").count() == records
+    return entity, content
+
+
+def counts() -> dict:
+    from quita.banking.models import ReturnFile, ReturnRecord
+    from quita.billing.models import Transaction
+    from quita.core.models import ActivityLog
+    from quita.payments.models import Payment
+
+    return {
+        "payments": Payment.objects.count(),
+        "transactions": Transaction.objects.count(),
+        "return_records": ReturnRecord.objects.count(),
+        "return_files": ReturnFile.objects.count(),
+        "activity": ActivityLog.objects.count(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    args = parser.parse_args()
+    _harness.ensure_postgres()
+    _harness.django_setup()
+    from quita.banking import services
+    from quita.billing.models import Invoice
+
+    started = time.perf_counter()
+    entity, content = build(args.records)
+    print(
+        f"set-up: {args.records} invoices with boletos and a {len(content) / 1e6:.1f} MB return file "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    before = counts()
+    started = time.perf_counter()
+    first = services.return_import(entity_id=entity.pk, content=content, filename="CB.RET", actor=None)
+    first_seconds = time.perf_counter() - started
+    after_first = counts()
+    paid = Invoice.objects.filter(entity=entity, status="paid").count()
+    assert first.created and first.return_file.applied_count == args.records, first.return_file.applied_count
+    assert paid == args.records, paid
+    started = time.perf_counter()
+    second = services.return_import(entity_id=entity.pk, content=content, filename="CB.RET", actor=None)
+    second_seconds = time.perf_counter() - started
+    after_second = counts()
+    assert not second.created
+    created = {k: after_second[k] - after_first[k] for k in after_second}
+    print(
+        f"first import:  {args.records} records applied, {paid} invoices paid in {first_seconds:.2f} s "
+        f"(target < 20 s for 100,000) — rows added: " + ", ".join(f"{k} {after_first[k] - before[k]}" for k in before)
+    )
+    print(
+        f"second import: same file in {second_seconds:.3f} s (target < 5 s), rows created: "
+        + ", ".join(f"{k} {v}" for k, v in created.items())
+    )
+    print(f"peak memory: {_harness.peak_memory_mib():.0f} MiB")
+    assert all(v == 0 for v in created.values())
+
+
+if __name__ == "__main__":
+    main()

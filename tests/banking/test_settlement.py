@@ -1,0 +1,135 @@
+"""The bulk settlement of return files writes exactly the rows `payment_apply` writes (field by field)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from quita.banking import settlement
+from quita.billing.models import Invoice, Transaction
+from quita.core.models import ActivityLog
+from quita.payments.models import Payment
+from quita.payments.services import payment_apply
+
+PAID_ON = datetime.date(2025, 2, 20)
+
+
+def _rows(invoice):
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    payment = Payment.objects.get(invoice=invoice)
+    lines = Transaction.objects.filter(customer_id=invoice.customer_id, source="payment").order_by("id")
+    log = ActivityLog.objects.filter(object_id=invoice.pk, action="pay").get()
+    number = invoice.number
+
+    def plain(text):
+        return str(text).replace(number, "N")
+
+    return {
+        "invoice": (
+            invoice.status,
+            invoice.amount_paid,
+            invoice.payment_method,
+            invoice.payment_reference,
+            invoice.paid_at is not None,
+        ),
+        "payment": (
+            payment.amount,
+            payment.method,
+            payment.reference,
+            payment.status,
+            payment.gateway,
+            payment.received_on,
+            payment.created_by_id,
+        ),
+        "lines": [
+            (
+                t.kind,
+                t.credit_type,
+                plain(t.title),
+                t.description,
+                t.amount,
+                t.date,
+                t.source,
+                t.paid_invoice_id == invoice.pk,
+            )
+            for t in lines
+        ],
+        "log": (
+            plain(log.summary),
+            {k: v for k, v in log.before.items() if k != "number"},
+            {k: v for k, v in log.after.items() if k not in ("number", "payment")},
+            log.after["payment"] == payment.pk,
+        ),
+    }
+
+
+@pytest.mark.parametrize("amount", ["99.90", "50.00", "120.00"], ids=["exact", "partial", "overpaid"])
+def test_bulk_settlement_matches_payment_apply(amount, make_invoice, clock):
+    by_service, by_bulk = make_invoice("99.90"), make_invoice("99.90")
+    locked = Invoice.objects.select_for_update().get(pk=by_service.pk)
+    payment_apply(
+        invoice=locked,
+        actor=None,
+        method="boleto",
+        amount=Decimal(amount),
+        reference="237 09/1-1",
+        received_on=PAID_ON,
+        gateway="cnab-237",
+        external_id="a",
+    )
+    item = settlement.Settlement(
+        invoice_id=by_bulk.pk,
+        amount=Decimal(amount),
+        method="boleto",
+        reference="237 09/1-1",
+        received_on=PAID_ON,
+        gateway="cnab-237",
+        external_id="b",
+    )
+    settlement.settle([item], actor=None, now=timezone.now())
+    assert item.refused is None and item.payment.pk
+    assert _rows(by_bulk) == _rows(by_service)
+
+
+def test_bulk_settlement_refuses_void_and_paid(make_invoice, ledger, clock):
+    void, paid = make_invoice(), make_invoice()
+    ledger.void_invoice(void)
+    ledger.pay(paid)
+    items = [
+        settlement.Settlement(
+            invoice_id=inv.pk,
+            amount=Decimal("1.00"),
+            method="boleto",
+            reference="r",
+            received_on=PAID_ON,
+            gateway="cnab-237",
+            external_id=f"x{inv.pk}",
+        )
+        for inv in (void, paid)
+    ]
+    settlement.settle(items, actor=None, now=timezone.now())
+    assert [i.refused for i in items] == ["void", "paid"]
+    assert not Payment.objects.filter(gateway="cnab-237").exists()
+
+
+def test_two_liquidations_of_one_invoice_in_one_chunk(make_invoice, clock):
+    invoice = make_invoice("99.90")
+    items = [
+        settlement.Settlement(
+            invoice_id=invoice.pk,
+            amount=Decimal(a),
+            method="boleto",
+            reference="r",
+            received_on=PAID_ON,
+            gateway="cnab-237",
+            external_id=f"k{a}",
+        )
+        for a in ("60.00", "39.90", "5.00")
+    ]
+    settlement.settle(items, actor=None, now=timezone.now())
+    invoice.refresh_from_db()
+    assert invoice.status == "paid" and invoice.amount_paid == Decimal("99.90")
+    assert [i.refused for i in items] == [None, None, "paid"]

@@ -66,7 +66,7 @@ def test_provider_speaks_oauth_and_cobv(psp):
     assert error.value.status == 401
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_cobv_then_webhook_pays_the_invoice_once(psp, pix_wallet, make_invoice, clerk, live_server):
     invoice = make_invoice("99.90")
     charge = services.pix_charge_create(invoice_id=invoice.pk, wallet_id=pix_wallet.pk, actor=clerk)

@@ -167,3 +167,34 @@ def test_void_invoice_boleto_is_cancelled_in_the_next_remittance(make_wallet, ma
     with pytest.raises(Conflict) as error:
         services.remittance_create(wallet_id=wallet.pk, actor=clerk)
     assert error.value.code == "remittance_empty"
+
+
+def test_due_date_change_makes_a_new_barcode_and_a_change_instruction(make_wallet, make_invoice, clerk, clock):
+    wallet = make_wallet("237")
+    boleto = services.boleto_issue(invoice_id=make_invoice().pk, wallet_id=wallet.pk, actor=clerk)
+    services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+    new_due = boleto.due_date + datetime.timedelta(days=10)
+    changed = services.boleto_change_due_date(boleto_id=boleto.pk, due_date=new_due, actor=clerk)
+    assert changed.barcode != boleto.barcode and changed.pending_action == "change"
+    assert boleto_math.read(changed.barcode, today=new_due).due_date == new_due.isoformat()
+    remittance = services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+    from quita.banking.cnab import reader
+
+    title = reader.read(remittance.content).titles[0]
+    assert (title.occurrence_code, title.due_date) == ("06", new_due)
+    with pytest.raises(ValidationFailed):
+        services.boleto_change_due_date(boleto_id=boleto.pk, due_date=datetime.date(2020, 1, 1), actor=clerk)
+
+
+def test_register_assumed_command(make_wallet, make_invoice, clerk):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    wallet = make_wallet("237", registration=RegistrationMode.ASSUMED)
+    boleto = services.boleto_issue(invoice_id=make_invoice().pk, wallet_id=wallet.pk, actor=clerk)
+    Boleto.objects.filter(pk=boleto.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=31))
+    out = StringIO()
+    call_command("boleto", "register-assumed", stdout=out)
+    assert json.loads(out.getvalue()) == {"registered": 1}

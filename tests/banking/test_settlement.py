@@ -90,7 +90,7 @@ def test_bulk_settlement_matches_payment_apply(amount, make_invoice, clock):
         external_id="b",
     )
     settlement.settle([item], actor=None, now=timezone.now())
-    assert item.refused is None and item.payment.pk
+    assert item.refused is None and item.payment_id
     assert _rows(by_bulk) == _rows(by_service)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from quita.banking import boleto as boleto_math
 from quita.banking import settlement
 from quita.banking.banks import BANKS
+from quita.banking.bulk import any_of, insert_rows
 from quita.banking.cnab import reader as cnab_reader
 from quita.banking.cnab import writer as cnab_writer
 from quita.banking.cnab.fields import CnabError
@@ -433,6 +434,49 @@ def boleto_choose(*, invoice_id: int, wallet_id: int, customer_id: int) -> Bolet
     return _issue(invoice=invoice, wallet=wallet, actor=None)
 
 
+@transaction.atomic
+def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) -> Boleto:
+    """Move an open boleto's due date: new barcode and linha digitável; the change goes in the next remittance
+    (or the entry itself, when it was not sent yet)."""
+    boleto = Boleto.objects.select_for_update().select_related("wallet", "entity").filter(pk=boleto_id).first()
+    if boleto is None:
+        raise NotFound(_("Boleto not found."), code="boleto_not_found")
+    ensure_permission(actor=actor, entity=boleto.entity_id, action="generate_invoices")
+    if boleto.status not in (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED):
+        raise Conflict(_("Only an open boleto can change."), code="boleto_not_open")
+    if due_date < entity_today(boleto.entity):
+        raise ValidationFailed(
+            _("The new due date is in the past."), code="due_date_past", fields={"due_date": [_("In the past.")]}
+        )
+    before = snapshot(boleto, BOLETO_FIELDS)
+    made = boleto_math.make(
+        wallet_boleto_fields(
+            boleto.wallet,
+            our_number=boleto.our_number,
+            amount=boleto.amount,
+            due_date=due_date,
+            year=boleto.created_at.year,
+        )
+    )
+    boleto.due_date = due_date
+    boleto.barcode = made["barcode"]
+    boleto.digitable_line = made["linha_digitavel"]
+    if boleto.pending_action != RemittanceAction.ENTRY:
+        boleto.pending_action = RemittanceAction.CHANGE
+    boleto.save(update_fields=["due_date", "barcode", "digitable_line", "pending_action"])
+    activity_record(
+        entity_id=boleto.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=boleto,
+        customer_id=boleto.customer_id,
+        summary=f"boleto {boleto.our_number_display}: due {due_date.isoformat()}",
+        before=before,
+        after=snapshot(boleto, BOLETO_FIELDS),
+    )
+    return boleto
+
+
 def boleto_payable_at(boleto: Boleto) -> datetime.datetime | None:
     """When the boleto may be paid: registered now, or 30 minutes after issue when the wallet assumes registration."""
     if boleto.status == BoletoStatus.REGISTERED:
@@ -699,88 +743,102 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
     )
     applied = attention = 0
     seen: set[str] = set()
+    boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank)
+    if wallet is not None:
+        boletos = boletos.filter(wallet=wallet)
     for start in range(0, len(parsed.titles), CHUNK):
         chunk = parsed.titles[start : start + CHUNK]
-        boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank).only(
-            "pk", "invoice_id", "status", "our_number", "our_number_display", "registered_at"
-        )
-        if wallet is not None:
-            boletos = boletos.filter(wallet=wallet)
         numbers = {t.our_number for t in chunk if t.our_number is not None}
-        by_number = {b.our_number: b for b in boletos.filter(our_number__in=numbers)}
+        by_number = {
+            b["our_number"]: b
+            for b in boletos.filter(our_number__in=any_of(numbers)).values(
+                "id", "invoice_id", "status", "our_number", "our_number_display", "registered_at"
+            )
+        }
         keys = {t.line: _event_key(entity_id, parsed.bank, wallet, t) for t in chunk}
-        known = set(ReturnRecord.objects.filter(event_key__in=keys.values()).values_list("event_key", flat=True))
-        records = []
-        settlements: list[tuple[ReturnRecord, Boleto, settlement.Settlement]] = []
+        known = set(
+            ReturnRecord.objects.filter(event_key__in=any_of(keys.values())).values_list("event_key", flat=True)
+        )
+        records: list[dict] = []
+        reasons: list[str | None] = []
+        settlements: list[tuple[int, dict, settlement.Settlement]] = []
         for title in chunk:
             key = keys[title.line]
             duplicate = key in known or key in seen
             seen.add(key)
             boleto = by_number.get(title.our_number)
-            record = ReturnRecord(
-                return_file=return_file,
-                line_number=title.line,
-                boleto=boleto,
-                our_number=title.our_number_text[:40],
-                occurrence_code=title.occurrence_code[:4],
-                occurrence=OCCURRENCE_OF[title.occurrence],
-                occurrence_date=title.occurrence_date,
-                reason_codes=title.reasons[:40],
-                face_value=title.amount,
-                paid_amount=title.paid_amount,
-                fee=title.fee,
-                interest=title.interest,
-                discount=title.discount,
-                abatement=title.abatement,
-                credit_amount=title.credit_amount,
-                payment_date=title.occurrence_date,
-                credit_date=title.credit_date,
-                event_key=None if duplicate else key,
-                outcome=ReturnOutcome.DUPLICATE if duplicate else ReturnOutcome.RECORDED,
-            )
+            record = {
+                "return_file_id": return_file.pk,
+                "line_number": title.line,
+                "boleto_id": boleto["id"] if boleto else None,
+                "our_number": title.our_number_text[:40],
+                "occurrence_code": title.occurrence_code[:4],
+                "occurrence": OCCURRENCE_OF[title.occurrence],
+                "occurrence_date": title.occurrence_date,
+                "reason_codes": title.reasons[:40],
+                "face_value": title.amount,
+                "paid_amount": title.paid_amount,
+                "fee": title.fee,
+                "interest": title.interest,
+                "discount": title.discount,
+                "abatement": title.abatement,
+                "credit_amount": title.credit_amount,
+                "payment_date": title.occurrence_date,
+                "credit_date": title.credit_date,
+                "event_key": None if duplicate else key,
+                "outcome": ReturnOutcome.DUPLICATE.value if duplicate else ReturnOutcome.RECORDED.value,
+                "payment_id": None,
+            }
             records.append(record)
+            reasons.append(None)
             if duplicate:
                 continue
+            index = len(records) - 1
             if title.occurrence == "liquidated":
-                item = _liquidation(record, title, boleto, parsed.bank)
-                if item is not None:
-                    settlements.append((record, boleto, item))
+                item, reason = _liquidation(key, title, boleto, parsed.bank, now)
+                if item is None:
+                    record["outcome"], reasons[index] = ReturnOutcome.ATTENTION.value, reason
+                else:
+                    settlements.append((index, boleto, item))
             else:
-                _apply_event(record, title, boleto, now)
+                outcome, reasons[index] = _apply_event(title, boleto, now)
+                if outcome:
+                    record["outcome"] = outcome
         settlement.settle([item for _, _, item in settlements], actor=actor, now=now)
         paid_boletos = []
-        for record, boleto, item in settlements:
+        for index, boleto, item in settlements:
             if item.refused:
-                record.outcome = ReturnOutcome.ATTENTION
-                record._attention = (
+                records[index]["outcome"] = ReturnOutcome.ATTENTION.value
+                reasons[index] = (
                     AttentionReason.INVOICE_VOID if item.refused == "void" else AttentionReason.INVOICE_ALREADY_PAID
                 )
             else:
-                record.payment = item.payment
-                record.outcome = ReturnOutcome.APPLIED
-                paid_boletos.append(boleto.pk)
-        Boleto.objects.filter(pk__in=paid_boletos, registered_at__isnull=True).update(registered_at=now)
-        Boleto.objects.filter(pk__in=paid_boletos).update(status=BoletoStatus.PAID, paid_at=now, pending_action="")
-        ReturnRecord.objects.bulk_create(records)
+                records[index]["payment_id"] = item.payment_id
+                records[index]["outcome"] = ReturnOutcome.APPLIED.value
+                paid_boletos.append(boleto["id"])
+        Boleto.objects.filter(pk__in=any_of(paid_boletos), registered_at__isnull=True).update(registered_at=now)
+        Boleto.objects.filter(pk__in=any_of(paid_boletos)).update(
+            status=BoletoStatus.PAID, paid_at=now, pending_action=""
+        )
+        record_ids = insert_rows(ReturnRecord, records)
         items = []
-        for record in records:
-            if record.outcome == ReturnOutcome.APPLIED:
+        for record, record_id, reason in zip(records, record_ids, reasons, strict=True):
+            if record["outcome"] == ReturnOutcome.APPLIED:
                 applied += 1
-            reason = getattr(record, "_attention", None)
             if reason:
                 attention += 1
                 items.append(
-                    AttentionItem(
-                        entity_id=entity_id,
-                        reason=reason,
-                        detail=f"{parsed.bank} {record.our_number} {record.occurrence_code} "
-                        f"{record.reason_codes}".strip()[:255],
-                        amount=record.paid_amount,
-                        return_record=record,
-                        created_at=now,
-                    )
+                    {
+                        "entity_id": entity_id,
+                        "reason": reason,
+                        "detail": f"{parsed.bank} {record['our_number']} {record['occurrence_code']} "
+                        f"{record['reason_codes']}".strip()[:255],
+                        "amount": record["paid_amount"],
+                        "return_record_id": record_id,
+                        "created_at": now,
+                    }
                 )
-        AttentionItem.objects.bulk_create(items)
+        insert_rows(AttentionItem, items)
     ReturnFile.objects.filter(pk=return_file.pk).update(applied_count=applied, attention_count=attention)
     return_file.applied_count, return_file.attention_count = applied, attention
     activity_record(
@@ -802,47 +860,50 @@ def _event_key(entity_id: int, bank: str, wallet: Wallet | None, title) -> str:
     return f"{entity_id}:{bank}:{wallet.pk if wallet else '-'}:{our}:{title.occurrence_code}:{date}"[:120]
 
 
-def _liquidation(record: ReturnRecord, title, boleto: Boleto | None, bank: str) -> settlement.Settlement | None:
-    """The settlement a liquidation asks for, or None when it goes to "needs attention" at once."""
+def _liquidation(key: str, title, boleto: dict | None, bank: str, now):
+    """(the settlement a liquidation asks for, None) or (None, the needs-attention reason)."""
     if boleto is None:
-        record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
-        return None
+        return None, AttentionReason.UNKNOWN_OUR_NUMBER
     # The amount that settles the invoice: what was paid, less the late charges, plus the discount the wallet
     # granted. Interest, discount and the bank's fee stay on the return record (docs/decisions/0021).
     settled = title.paid_amount - title.interest + title.discount
     if settled <= 0:
-        record.outcome, record._attention = ReturnOutcome.ATTENTION, AttentionReason.UNKNOWN_OUR_NUMBER
-        return None
-    return settlement.Settlement(
-        invoice_id=boleto.invoice_id,
+        return None, AttentionReason.UNKNOWN_OUR_NUMBER
+    item = settlement.Settlement(
+        invoice_id=boleto["invoice_id"],
         amount=settled,
-        method=PaymentMethodKind.BOLETO,
-        reference=f"{bank} {boleto.our_number_display}"[:120],
-        received_on=title.occurrence_date or title.credit_date or record.return_file.created_at.date(),
+        method=PaymentMethodKind.BOLETO.value,
+        reference=f"{bank} {boleto['our_number_display']}"[:120],
+        received_on=title.occurrence_date or title.credit_date or timezone.localdate(now),
         gateway=f"cnab-{bank}",
-        external_id=record.event_key,
+        external_id=key,
     )
+    return item, None
 
 
-def _apply_event(record: ReturnRecord, title, boleto: Boleto | None, now) -> None:
-    """Entry confirmed → registered; rejection → rejected with the bank's reason (and listed); write-off."""
+def _apply_event(title, boleto: dict | None, now) -> tuple[str | None, str | None]:
+    """Entry confirmed → registered; rejection → rejected with the bank's reason (and listed); write-off.
+
+    Returns (outcome, needs-attention reason)."""
     if boleto is None:
-        return
+        return None, None
     occurrence = title.occurrence
+    open_statuses = (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED)
     if occurrence == "entry_confirmed":
-        if boleto.status == BoletoStatus.AWAITING_REGISTRATION:
-            Boleto.objects.filter(pk=boleto.pk).update(status=BoletoStatus.REGISTERED, registered_at=now)
-        record.outcome = ReturnOutcome.APPLIED
-    elif occurrence == "rejected":
-        if boleto.status in (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED):
-            Boleto.objects.filter(pk=boleto.pk).update(
+        if boleto["status"] == BoletoStatus.AWAITING_REGISTRATION:
+            Boleto.objects.filter(pk=boleto["id"]).update(status=BoletoStatus.REGISTERED, registered_at=now)
+        return ReturnOutcome.APPLIED.value, None
+    if occurrence == "rejected":
+        if boleto["status"] in open_statuses:
+            Boleto.objects.filter(pk=boleto["id"]).update(
                 status=BoletoStatus.REJECTED, rejection_code=title.reasons[:20], pending_action=""
             )
-        record.outcome, record._attention = ReturnOutcome.APPLIED, AttentionReason.REJECTED
-    elif occurrence == "written_off":
-        if boleto.status in (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED):
-            Boleto.objects.filter(pk=boleto.pk).update(status=BoletoStatus.WRITTEN_OFF, pending_action="")
-        record.outcome = ReturnOutcome.APPLIED
+        return ReturnOutcome.APPLIED.value, AttentionReason.REJECTED
+    if occurrence == "written_off":
+        if boleto["status"] in open_statuses:
+            Boleto.objects.filter(pk=boleto["id"]).update(status=BoletoStatus.WRITTEN_OFF, pending_action="")
+        return ReturnOutcome.APPLIED.value, None
+    return None, None
 
 
 @transaction.atomic

@@ -1,10 +1,10 @@
 """Settling many boleto liquidations at once: the rows `payments.services.payment_apply` writes, in bulk.
 
-A return file of 100,000 liquidations cannot afford eight queries per record (issue 4 asks for < 20 s), so a
-chunk of liquidations locks its customers and invoices with two queries (in id order, as every other writer
-does), decides in memory, and inserts the Payments, ledger lines and activity rows with one statement each.
-Every row is the one `payment_apply` would write — `tests/banking/test_settlement.py` checks it field by
-field against `payment_apply` itself — see docs/decisions/0021-bulk-settlement-of-return-files.md.
+A return file of 100,000 liquidations cannot afford eight queries and a dozen model instances per record
+(issue 4 asks for < 20 s), so a chunk of liquidations locks its customers and invoices with two queries (in
+id order, as every other writer does), decides in memory, and inserts the Payments, ledger lines and activity
+rows with one COPY each (`bulk.insert_rows`). Every row is the one `payment_apply` would write —
+`tests/banking/test_settlement.py` compares them field by field — see docs/decisions/0021.
 """
 
 from __future__ import annotations
@@ -17,12 +17,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils.translation import gettext
 
+from quita.banking.bulk import any_of, insert_rows
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction, TransactionKind, TransactionSource
 from quita.billing.services import INVOICE_FIELDS
-from quita.core.activity import snapshot
+from quita.core.activity import _plain
 from quita.core.models import ActivityAction, ActivityLog
 from quita.customers.models import Customer
-from quita.payments.models import Payment, PaymentStatus
+from quita.payments.models import Payment, PaymentMethodKind, PaymentStatus
+
+ZERO = Decimal("0.00")
+# INVOICE_FIELDS by database attribute (category → category_id), as `core.activity.snapshot` reads them.
+INVOICE_ATTNAMES = {name: Invoice._meta.get_field(name).attname for name in INVOICE_FIELDS}
 
 
 @dataclass
@@ -36,8 +41,12 @@ class Settlement:
     received_on: datetime.date
     gateway: str
     external_id: str
-    payment: Payment | None = None
+    payment_id: int | None = None
     refused: str | None = None  # "void" or "paid": the invoice could not take it
+
+
+def _snapshot(invoice: dict) -> dict:
+    return {name: _plain(invoice[attname]) for name, attname in INVOICE_ATTNAMES.items()}
 
 
 def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> None:
@@ -45,110 +54,127 @@ def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> N
     if not settlements:
         return
     invoice_ids = sorted({s.invoice_id for s in settlements})
-    customer_ids = sorted(set(Invoice.objects.filter(pk__in=invoice_ids).values_list("customer_id", flat=True)))
-    list(Customer.objects.select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
-    invoices = {inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk")}
-    user = actor if actor is not None and actor.is_authenticated else None
-    payments, lines, logs, changed = [], [], [], {}
-    invoice_type = ContentType.objects.get_for_model(Invoice)
+    customer_ids = sorted(set(Invoice.objects.filter(pk__in=any_of(invoice_ids)).values_list("customer_id", flat=True)))
+    list(Customer.objects.select_for_update().filter(pk__in=any_of(customer_ids)).order_by("pk").values_list("pk"))
+    columns = sorted(
+        {"id", "entity_id", "customer_id", "paid_at", "payment_method", "payment_reference", *INVOICE_ATTNAMES.values()}
+    )
+    invoices = {
+        row["id"]: row
+        for row in Invoice.objects.select_for_update()
+        .filter(pk__in=any_of(invoice_ids))
+        .order_by("pk")
+        .values(*columns)
+    }
+    user_id = actor.pk if actor is not None and actor.is_authenticated else None
+    invoice_type = ContentType.objects.get_for_model(Invoice).pk
+    payment_title = gettext("Payment of invoice #%(number)s")
+    overpayment_title = gettext("Overpayment of invoice #%(number)s")
+    labels = {kind.value: str(kind.label) for kind in PaymentMethodKind}
+    payments, lines, logs, changed, applied_items = [], [], [], {}, []
     for item in settlements:
         invoice = invoices[item.invoice_id]
-        if invoice.status == InvoiceStatus.VOID:
+        if invoice["status"] == InvoiceStatus.VOID:
             item.refused = "void"
             continue
-        if invoice.status == InvoiceStatus.PAID:
+        if invoice["status"] == InvoiceStatus.PAID:
             item.refused = "paid"
             continue
-        applied = min(item.amount, invoice.balance)
-        payment = Payment(
-            entity_id=invoice.entity_id,
-            customer_id=invoice.customer_id,
-            invoice=invoice,
-            amount=item.amount,
-            method=item.method,
-            reference=item.reference,
-            status=PaymentStatus.SUCCEEDED,
-            gateway=item.gateway,
-            external_id=item.external_id,
-            received_on=item.received_on,
-            created_by=user,
-            created_at=now,
+        balance = max(invoice["total"] - invoice["amount_paid"], ZERO)
+        applied = min(item.amount, balance)
+        payments.append(
+            {
+                "entity_id": invoice["entity_id"],
+                "customer_id": invoice["customer_id"],
+                "invoice_id": invoice["id"],
+                "amount": item.amount,
+                "method": item.method,
+                "reference": item.reference,
+                "status": PaymentStatus.SUCCEEDED.value,
+                "gateway": item.gateway,
+                "external_id": item.external_id,
+                "received_on": item.received_on,
+                "created_by_id": user_id,
+                "created_at": now,
+            }
         )
-        payments.append(payment)
-        item.payment = payment
+        applied_items.append(item)
         common = {
-            "entity_id": invoice.entity_id,
-            "customer_id": invoice.customer_id,
+            "entity_id": invoice["entity_id"],
+            "customer_id": invoice["customer_id"],
             "date": item.received_on,
-            "source": TransactionSource.PAYMENT,
-            "created_by": user,
+            "source": TransactionSource.PAYMENT.value,
+            "created_by_id": user_id,
             "created_at": now,
         }
-        description = f"{payment.get_method_display()} {item.reference}".strip()
+        description = f"{labels[item.method]} {item.reference}".strip()
         if applied > 0:
             lines.append(
-                Transaction(
-                    kind=TransactionKind.PAYMENT,
-                    title=gettext("Payment of invoice #%(number)s") % {"number": invoice.number},
-                    description=description,
-                    amount=-applied,
-                    paid_invoice=invoice,
+                {
+                    "kind": TransactionKind.PAYMENT.value,
+                    "title": payment_title % {"number": invoice["number"]},
+                    "description": description,
+                    "amount": -applied,
+                    "paid_invoice_id": invoice["id"],
                     **common,
-                )
+                }
             )
         excess = item.amount - applied
         if excess > 0:
             lines.append(
-                Transaction(
-                    kind=TransactionKind.CREDIT,
-                    credit_type=CreditType.OVERPAYMENT,
-                    title=gettext("Overpayment of invoice #%(number)s") % {"number": invoice.number},
-                    description=description,
-                    amount=-excess,
+                {
+                    "kind": TransactionKind.CREDIT.value,
+                    "credit_type": CreditType.OVERPAYMENT.value,
+                    "title": overpayment_title % {"number": invoice["number"]},
+                    "description": description,
+                    "amount": -excess,
                     **common,
-                )
+                }
             )
-        before = snapshot(invoice, INVOICE_FIELDS)
-        invoice.amount_paid += applied
-        invoice.payment_method = item.method
-        invoice.payment_reference = item.reference
-        if invoice.amount_paid >= invoice.total:
-            invoice.status = InvoiceStatus.PAID
-            invoice.paid_at = now
-        changed[invoice.pk] = invoice
+        before = _snapshot(invoice)
+        invoice["amount_paid"] += applied
+        invoice["payment_method"] = item.method
+        invoice["payment_reference"] = item.reference
+        if invoice["amount_paid"] >= invoice["total"]:
+            invoice["status"] = InvoiceStatus.PAID.value
+            invoice["paid_at"] = now
+        changed[invoice["id"]] = invoice
         logs.append(
             (
-                payment,
-                ActivityLog(
-                    entity_id=invoice.entity_id,
-                    actor=user,
-                    created_at=now,
-                    action=ActivityAction.PAY,
-                    content_type=invoice_type,
-                    object_id=invoice.pk,
-                    customer_id=invoice.customer_id,
-                    summary=f"{invoice.number}: {item.amount:.2f} {item.method} {item.reference}"[:255],
-                    before=before,
-                    after=None,
-                ),
-                snapshot(invoice, INVOICE_FIELDS),
+                {
+                    "entity_id": invoice["entity_id"],
+                    "actor_id": user_id,
+                    "created_at": now,
+                    "action": ActivityAction.PAY.value,
+                    "content_type_id": invoice_type,
+                    "object_id": invoice["id"],
+                    "customer_id": invoice["customer_id"],
+                    "summary": f"{invoice['number']}: {item.amount:.2f} {item.method} {item.reference}"[:255],
+                    "before": before,
+                },
+                _snapshot(invoice),
                 applied,
                 excess,
             )
         )
-    Payment.objects.bulk_create(payments)
-    Transaction.objects.bulk_create(lines)
+    payment_ids = insert_rows(Payment, payments)
+    for item, payment_id in zip(applied_items, payment_ids, strict=True):
+        item.payment_id = payment_id
+    insert_rows(Transaction, lines)
     _update_invoices(list(changed.values()))
-    for payment, log, after, applied, excess in logs:
-        log.after = {**after, "payment": payment.pk, "applied": f"{applied:.2f}", "excess": f"{excess:.2f}"}
-    ActivityLog.objects.bulk_create([entry[1] for entry in logs])
+    rows = []
+    for (row, after, applied, excess), payment_id in zip(logs, payment_ids, strict=True):
+        row["after"] = {**after, "payment": payment_id, "applied": f"{applied:.2f}", "excess": f"{excess:.2f}"}
+        rows.append(row)
+    insert_rows(ActivityLog, rows)
 
 
-def _update_invoices(invoices: list[Invoice]) -> None:
-    """Write the settled invoices: one UPDATE … FROM (VALUES …) on PostgreSQL (bulk_update's CASE grows with n²)."""
+def _update_invoices(invoices: list[dict]) -> None:
+    """Write the settled invoices: one UPDATE … FROM (VALUES …) per 1,000 (bulk_update's CASE grows with n²)."""
     fields = ["amount_paid", "payment_method", "payment_reference", "status", "paid_at"]
     if connection.vendor != "postgresql":
-        Invoice.objects.bulk_update(invoices, fields, batch_size=500)
+        for invoice in invoices:
+            Invoice.objects.filter(pk=invoice["id"]).update(**{name: invoice[name] for name in fields})
         return
     table = Invoice._meta.db_table
     for start in range(0, len(invoices), 1000):
@@ -156,14 +182,7 @@ def _update_invoices(invoices: list[Invoice]) -> None:
         values = ", ".join(["(%s, %s::numeric, %s, %s, %s, %s::timestamptz)"] * len(batch))
         params = []
         for invoice in batch:
-            params += [
-                invoice.pk,
-                invoice.amount_paid,
-                invoice.payment_method,
-                invoice.payment_reference,
-                invoice.status,
-                invoice.paid_at,
-            ]
+            params += [invoice["id"], *(invoice[name] for name in fields)]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS i SET amount_paid = v.amount_paid, payment_method = v.payment_method, "

@@ -307,3 +307,9 @@ class ResolveSerializer(serializers.Serializer):
     """How the item was dealt with."""
 
     resolution = serializers.CharField(max_length=255)
+
+
+class DueDateSerializer(serializers.Serializer):
+    """Input of `boleto_change_due_date`."""
+
+    due_date = serializers.DateField()

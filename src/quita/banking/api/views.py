@@ -71,6 +71,17 @@ class BoletoViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         boleto = services.boleto_issue(invoice_id=data["invoice"].pk, wallet_id=data["wallet"].pk, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data, status=201)
 
+    @extend_schema(
+        request=s.DueDateSerializer, responses={200: s.BoletoSerializer, **error_responses(400, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"], url_path="change-due-date")
+    def change_due_date(self, request, pk=None):
+        """Move the due date: a new barcode, and a change instruction in the next remittance."""
+        boleto = self.get_object()
+        data = _validated(s.DueDateSerializer, request, self)
+        services.boleto_change_due_date(boleto_id=boleto.pk, due_date=data["due_date"], actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data)
+
     @extend_schema(responses={(200, "text/html"): str})
     @action(detail=True, methods=["get"])
     def printable(self, request, pk=None):

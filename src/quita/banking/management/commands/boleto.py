@@ -18,8 +18,17 @@ class Command(BaseCommand):
         inspect = sub.add_parser("inspect", help="read a barcode (44 digits) or a linha digitável (47)")
         inspect.add_argument("code")
         inspect.add_argument("--today", help="the day that decides which factor cycle a due date is in")
+        sub.add_parser(
+            "register-assumed",
+            help="mark registered the boletos of wallets that assume registration after 30 minutes (a job)",
+        )
 
     def handle(self, *args, **options):
+        if options["action"] == "register-assumed":
+            from quita.banking.services import boletos_assume_registered
+
+            self.stdout.write(json.dumps({"registered": boletos_assume_registered()}))
+            return
         if options["action"] == "make":
             try:
                 fields = json.loads(options["fields"])

@@ -193,3 +193,25 @@ def test_api_contract_wallet(entity, other_entity, clerk, make_customer, make_wa
     assert refused.status_code == 404
     cleared = api.patch(f"/api/contracts/{contract_id}/", {"wallet": None}, format="json")
     assert cleared.status_code == 200 and cleared.json()["wallet"] is None
+
+
+def test_a_number_two_wallets_share_is_never_guessed(make_wallet, make_invoice, clerk, clock):
+    first = make_wallet("237", name="Bradesco A")
+    second = make_wallet("237", name="Bradesco B", account="99999")
+    one = services.boleto_issue(invoice_id=make_invoice("50.00").pk, wallet_id=first.pk, actor=clerk)
+    services.boleto_issue(invoice_id=make_invoice("50.00").pk, wallet_id=second.pk, actor=clerk)
+    # A file whose header names neither wallet's account: nosso número 1 exists in both.
+    other = type(
+        "W",
+        (),
+        {
+            **{k: getattr(first, k) for k in ("bank", "cnab_layout", "agency", "beneficiary_code", "entity")},
+            "account": "11111",
+        },
+    )()
+    content = bank_return(other, [_paid(one, "50.00")])
+    result = services.return_import(entity_id=first.entity_id, content=content, filename="x.ret", actor=clerk)
+    assert result.return_file.wallet is None
+    assert result.return_file.attention_count == 1
+    assert AttentionItem.objects.get().reason == AttentionReason.UNKNOWN_OUR_NUMBER
+    assert not Payment.objects.filter(gateway="cnab-237").exists()

@@ -749,12 +749,12 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
     for start in range(0, len(parsed.titles), CHUNK):
         chunk = parsed.titles[start : start + CHUNK]
         numbers = {t.our_number for t in chunk if t.our_number is not None}
-        by_number = {
-            b["our_number"]: b
-            for b in boletos.filter(our_number__in=any_of(numbers)).values(
-                "id", "invoice_id", "status", "our_number", "our_number_display", "registered_at"
-            )
-        }
+        by_number: dict[int, dict | None] = {}
+        for b in boletos.filter(our_number__in=any_of(numbers)).values(
+            "id", "invoice_id", "status", "our_number", "our_number_display", "registered_at"
+        ):
+            # Without the file's wallet, a number two wallets of the bank share is ambiguous: never guess.
+            by_number[b["our_number"]] = None if b["our_number"] in by_number else b
         keys = {t.line: _event_key(entity_id, parsed.bank, wallet, t) for t in chunk}
         known = set(
             ReturnRecord.objects.filter(event_key__in=any_of(keys.values())).values_list("event_key", flat=True)

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "quita.billing",
     "quita.payments",
     "quita.banking",
+    "quita.web",
     "quita.demo",
 ]
 
@@ -65,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "quita.web.context.web",
             ],
         },
     },
@@ -100,8 +102,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The web UI's front-end libraries come from the npm registry (package.json; `npm ci` in scripts/setup-env)
+# and are served straight from node_modules, so no third-party code is committed (docs/decisions/0010).
+NODE_MODULES = Path(os.environ.get("QUITA_NODE_MODULES", BASE_DIR.parent.parent / "node_modules"))
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/axe-core", NODE_MODULES / "axe-core"),
+]
 STATIC_ROOT = Path(os.environ.get("QUITA_STATIC_ROOT", Path.cwd() / "staticfiles"))
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,4 +1,4 @@
-"""URLs: the admin, and the REST API under /api/ with its OpenAPI schema and Swagger UI."""
+"""URLs: the admin, the REST API under /api/ with its OpenAPI schema and Swagger UI, and the staff web UI at /."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -36,6 +36,9 @@ urlpatterns = [
     path("portal/banking/", include(banking_portal)),
     path("billing/", include(banking_web)),
     path("api/", include((api_patterns, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The staff web UI at the root: /login/, /customers/, /billing/... (quita.web).
+    path("", include("quita.web.urls")),
 ]
 
 handler404 = "quita.core.api.page_not_found"

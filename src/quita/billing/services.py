@@ -358,6 +358,14 @@ def invoice_void(*, invoice_id: int, actor, reason: str) -> Invoice:
     return invoice
 
 
+@transaction.atomic
+def invoices_void(*, invoice_ids: list[int], actor, reason: str) -> list[Invoice]:
+    """Void several unpaid invoices with one reason (the staff UI's "select several → void"): all or nothing."""
+    if not invoice_ids:
+        raise ValidationFailed(_("Choose at least one invoice."), code="invoices_required")
+    return [invoice_void(invoice_id=pk, actor=actor, reason=reason) for pk in sorted(set(invoice_ids))]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Billing runs
 # ---------------------------------------------------------------------------------------------------------------

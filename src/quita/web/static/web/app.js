@@ -1,0 +1,48 @@
+// Quita staff UI: modals loaded by htmx, keyboard shortcuts, small conveniences. No framework beyond htmx + Bootstrap.
+(function () {
+  "use strict";
+
+  function focusFirstField(container) {
+    var target = container.querySelector("[autofocus], .is-invalid, input:not([type=hidden]):not([disabled]), select, textarea, .modal-footer .btn-primary, .modal-footer .btn");
+    if (target) { target.focus(); }
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "modal-content") {
+      focusFirstField(event.detail.target);
+    }
+  });
+
+  // Reset the modal when it closes, so the next one does not flash the previous content.
+  document.addEventListener("hidden.bs.modal", function (event) {
+    if (event.target.id === "modal") {
+      var content = document.getElementById("modal-content");
+      content.innerHTML = '<div class="modal-body"><span class="spinner-border spinner-border-sm" aria-hidden="true"></span></div>';
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var element = event.target;
+    if (element.matches("select[data-autosubmit]")) {
+      element.form.requestSubmit();
+    }
+    if (element.matches("[data-select-all]")) {
+      var card = element.closest("section, table") || document;
+      card.querySelectorAll(element.getAttribute("data-select-all")).forEach(function (box) { box.checked = element.checked; });
+    }
+  });
+
+  // "B" on a customer page opens the billing tab (not while typing, not with modifiers, not inside a modal).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "b" && event.key !== "B") { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var active = document.activeElement;
+    if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) { return; }
+    if (document.querySelector(".modal.show")) { return; }
+    var url = document.body.getAttribute("data-customer-page");
+    if (url) {
+      event.preventDefault();
+      window.location.assign(url);
+    }
+  });
+})();

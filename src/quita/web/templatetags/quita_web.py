@@ -1,0 +1,101 @@
+"""Template helpers of the staff UI: money in the user's language, optional links, query strings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def money(value) -> str:
+    """`R$ 1.234,56` in pt-BR, `R$ 1,234.56` in English; negative amounts keep their sign."""
+    if value in (None, ""):
+        return ""
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    text = f"{abs(amount):,.2f}"
+    if (get_language() or "pt-br").lower().startswith("pt"):
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return f"{'-' if amount < 0 else ''}R$\u00a0{text}"
+
+
+@register.simple_tag
+def optional_url(name: str, *args) -> str:
+    """The URL of a view that another part of Quita may provide (e.g. the invoice PDF), or "" if it is not there."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters changed (None or "" removes one); paging restarts."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_query(context, field: str) -> str:
+    """The link of a sortable column header: ascending first, descending on a second click."""
+    current = context["request"].GET.get("sort", "")
+    target = f"-{field}" if current == field else field
+    return query(context, sort=target)
+
+
+def _stat_labels():
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    return {
+        "transactions": [
+            ("total", _("Total")),
+            ("unbilled", _("Unbilled")),
+            ("this_month", _("This month")),
+            ("last_month", _("Last month")),
+        ],
+        "invoices": [
+            ("total", _("Total")),
+            ("unpaid", pgettext("statistics", "Unpaid")),
+            ("this_month", _("This month")),
+            ("last_month", _("Last month")),
+        ],
+    }
+
+
+@register.inclusion_tag("web/_stats.html")
+def stat_cards(stats: dict, kind: str) -> dict:
+    """The four statistics widgets (amount and count) of billing.selectors for transactions or invoices."""
+    return {"cards": [(label, stats[key]) for key, label in _stat_labels()[kind]], "kind": kind}
+
+
+@register.filter
+def control(field) -> str:
+    """A form field's widget with Bootstrap's classes, marked invalid (and described by its error) when it failed."""
+    from django import forms
+
+    widget = field.field.widget
+    css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    attrs = {"class": css + (" is-invalid" if field.errors else "")}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.auto_id}_error"
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def query_page(context, param: str, number) -> str:
+    """The current query string pointing at another page of the list whose page parameter is `param`."""
+    params = context["request"].GET.copy()
+    params[param] = number
+    return f"?{params.urlencode()}"

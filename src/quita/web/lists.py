@@ -26,7 +26,7 @@ from quita.customers.models import Category
 from quita.web.common import form_error, require
 from quita.web.context import staff_view
 from quita.web.forms import InvoiceRunForm
-from quita.web.views import INVOICE_STATUS_FILTERS, invoice_filter_data
+from quita.web.views import DEFAULT_DUE_DAYS, INVOICE_STATUS_FILTERS, invoice_filter_data
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ def invoice_run(request):
     entity = request.entity
     require(request, entity, "run_billing")
     today = entity_today(entity)
-    initial = {"start": today.replace(day=1), "end": today, "due_date": today}
+    initial = {"start": today.replace(day=1), "end": today, "due_date": today + DEFAULT_DUE_DAYS}
     form = InvoiceRunForm(request.POST or None, initial=initial)
     runs = BillingRun.objects.filter(entity=entity).select_related("created_by")[:10]
     context = {"form": form, "preview": None, "runs": runs}

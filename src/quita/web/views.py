@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -100,6 +102,8 @@ def customer_detail(request, pk: int):
 
 
 INVOICE_STATUS_FILTERS = ("paid", "unpaid", "void", "overdue")
+# What the proforma and batch forms propose as the due date: ten days after today, as the demo ISP bills.
+DEFAULT_DUE_DAYS = datetime.timedelta(days=10)
 
 
 def invoice_filter_data(value: str) -> dict:
@@ -226,7 +230,8 @@ def invoice_generate(request, pk: int):
     require(request, customer.entity, "generate_invoices")
     today = entity_today(customer.entity)
     first, last = today.replace(day=1), today
-    form = ProformaForm(request.POST or None, initial={"start": first, "end": last, "due_date": today})
+    initial = {"start": first, "end": last, "due_date": today + DEFAULT_DUE_DAYS}
+    form = ProformaForm(request.POST or None, initial=initial)
     context = {"customer": customer, "form": form, "preview": None}
     status = 200
     if request.method == "POST":

@@ -7,8 +7,18 @@
     if (target) { target.focus(); }
   }
 
+  // The modal's first field gets the focus, whichever comes last: the modal's opening or its content.
+  // (Before its opening transition ends Bootstrap would take the focus back, and ignore Escape.)
+  document.addEventListener("shown.bs.modal", function (event) {
+    if (event.target.id === "modal") {
+      event.target.dataset.open = "true";
+      focusFirstField(document.getElementById("modal-content"));
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "modal-content") {
+    var modal = document.getElementById("modal");
+    if (event.detail.target && event.detail.target.id === "modal-content" && modal.dataset.open === "true") {
       focusFirstField(event.detail.target);
     }
   });
@@ -16,6 +26,7 @@
   // Reset the modal when it closes, so the next one does not flash the previous content.
   document.addEventListener("hidden.bs.modal", function (event) {
     if (event.target.id === "modal") {
+      delete event.target.dataset.open;
       var content = document.getElementById("modal-content");
       content.innerHTML = '<div class="modal-body"><span class="spinner-border spinner-border-sm" aria-hidden="true"></span></div>';
     }

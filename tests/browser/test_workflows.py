@@ -1,0 +1,189 @@
+"""The seed's workflows through the staff UI in Chromium: each clicks and types what a billing clerk would."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from quita.billing import services as billing
+from quita.billing.models import Invoice, InvoiceStatus, Transaction
+from quita.core.selectors import entity_today
+from quita.customers import services as customer_services
+from quita.payments.models import Payment
+from tests.browser.conftest import axe_violations, open_modal
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def clerk_page(open_page, clerk):
+    return lambda **kwargs: open_page("clerk", "pw-clerk", **kwargs)
+
+
+def _day(entity) -> datetime.date:
+    return entity_today(entity)
+
+
+def add_transaction(page, *, kind: str, title: str, amount: str, credit_type: str = "") -> None:
+    open_modal(page, page.get_by_role("button", name="Add transaction"))
+    page.locator(f"#modal label[for=id_kind_{0 if kind == 'charge' else 1}]").click()
+    if credit_type:
+        page.select_option("#id_credit_type", credit_type)
+    page.fill("#id_title", title)
+    page.fill("#id_amount", amount)
+    with page.expect_navigation():
+        page.locator("#modal button[type=submit]").click()
+    expect(page.locator("#transactions-table")).to_contain_text(title)
+
+
+def generate_proforma(page, *, category: str = "") -> str:
+    """Open "Generate proforma invoice", preview, check the preview's total, confirm; returns the previewed total."""
+    open_modal(page, page.get_by_role("button", name="Generate proforma invoice"))
+    if category:
+        page.select_option("#id_category", category)
+    page.get_by_role("button", name="Preview").click()
+    total = page.locator("#preview-total")
+    expect(total).to_be_visible()
+    previewed = total.inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Generate invoice of")).click()
+    return previewed
+
+
+def test_first_invoice_for_a_new_customer(clerk_page, make_customer, entity, output):
+    """Setup fee 50 + first month 45 → one invoice of 95; screenshots of the billing tab; axe on it."""
+    customer = make_customer("Ana Nova")
+    page = clerk_page()
+    page.goto(f"/customers/{customer.pk}/")
+    page.keyboard.press("b")  # the billing tab's shortcut
+    page.wait_for_url(re.compile(rf"/customers/{customer.pk}/billing/$"))
+    add_transaction(page, kind="charge", title="Taxa de instalação", amount="50,00")
+    add_transaction(page, kind="charge", title="Fibra 300 Mega — 1º mês", amount="45.00")
+    assert generate_proforma(page) == "R$\xa095.00"
+    invoice = Invoice.objects.get(customer=customer)
+    assert invoice.total == Decimal("95.00") and invoice.transactions.count() == 2
+    row = page.locator(f"#invoices-table tr[data-invoice='{invoice.pk}']")
+    expect(row).to_contain_text("R$\xa095.00")
+    expect(page.locator(".alert-success")).to_contain_text(invoice.number)
+    page.screenshot(path=str(output / "billing-tab-desktop.png"), full_page=True)
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 376)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' '
+                 + getComputedStyle(e.parentElement).overflowX + ' ' + e.parentElement.className).slice(0, 8)"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide  # nothing wider than the phone
+    page.screenshot(path=str(output / "billing-tab-phone.png"), full_page=True)
+    assert axe_violations(page) == []
+    # The number opens the detail modal with its transactions.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_modal(page, row.get_by_role("link", name=invoice.number))
+    expect(page.locator("#modal")).to_contain_text("Taxa de instalação")
+    page.keyboard.press("Escape")
+    expect(page.locator("#modal")).to_be_hidden()
+
+
+def test_monthly_invoices_for_all_customers(clerk_page, make_customer, entity):
+    """The batch: preview how many customers and how much, run it, watch it finish, find the invoices."""
+    day = _day(entity)
+    customers = [make_customer(name) for name in ("Bia", "Caio", "Davi")]
+    for customer in customers:
+        billing.transaction_create(
+            customer=customer, actor=None, kind="charge", title="Mensalidade", amount="45.00", date=day
+        )
+    page = clerk_page()
+    navigation = page.get_by_role("navigation", name="Main")
+    navigation.get_by_role("button", name="Billing").click()
+    navigation.get_by_role("link", name="Invoices", exact=True).click()
+    page.get_by_role("link", name="Generate the period's invoices").click()
+    page.fill("#id_due_date", (day + datetime.timedelta(days=10)).isoformat())
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#run-preview")).to_contain_text("Customers to invoice: 3. Total: R$\xa0135.00.")
+    page.get_by_role("button", name="Generate the invoices").click()
+    page.wait_for_url(re.compile(r"/billing/runs/\d+/$"))
+    expect(page.locator("#run-invoices")).to_have_text("3")
+    expect(page.locator("#run-progress")).to_contain_text("Done")
+    page.goto("/billing/invoices/")
+    expect(page.locator("#invoices-table tbody tr")).to_have_count(3)
+    assert axe_violations(page) == []
+
+
+def test_outage_credit_applied_to_the_next_invoice(clerk_page, make_customer, entity):
+    """A 10.00 outage credit: the next invoice of a 45.00 month is 35.00."""
+    customer = make_customer("Edu Queda")
+    billing.transaction_create(
+        customer=customer, actor=None, kind="charge", title="Mensalidade", amount="45.00", date=_day(entity)
+    )
+    page = clerk_page()
+    page.goto(f"/customers/{customer.pk}/billing/")
+    add_transaction(
+        page, kind="credit", title="Compensação por queda", amount="10.00", credit_type="outage_compensation"
+    )
+    assert generate_proforma(page) == "R$\xa035.00"
+    assert Invoice.objects.get(customer=customer).total == Decimal("35.00")
+
+
+def test_void_and_reinvoice_with_a_category_filter(clerk_page, make_customer, make_service, entity, categories):
+    """An invoice billed the mobile line by mistake: void it, then invoice the internet line alone."""
+    day = _day(entity)
+    customer = make_customer("Fabi Categoria")
+    internet = make_service(customer, start=day.replace(day=1))
+    mobile_plan = customer_services.product_create(
+        entity=entity, actor=None, name="Móvel 15 GB", category=categories["mobile"], price=Decimal("44.90")
+    )
+    mobile = make_service(customer, start=day.replace(day=1), product=mobile_plan)
+    for service, title, amount in ((internet, "Fibra 300 Mega", "45.00"), (mobile, "Móvel 15 GB", "44.90")):
+        billing.transaction_create(
+            customer=customer, actor=None, kind="charge", title=title, amount=amount, date=day, service=service
+        )
+    wrong = billing.invoice_generate(
+        customer=customer, actor=None, start=day.replace(day=1), end=day, due_date=day + datetime.timedelta(days=10)
+    )
+    page = clerk_page()
+    page.goto(f"/customers/{customer.pk}/billing/")
+    row = page.locator(f"#invoices-table tr[data-invoice='{wrong.pk}']")
+    row.get_by_role("button", name=f"Actions for invoice {wrong.number}").click()
+    open_modal(page, row.get_by_role("button", name="Void"))
+    page.fill("#id_reason", "Móvel cobrado por engano")
+    with page.expect_navigation():
+        page.locator("#modal button[type=submit]").click()
+    wrong.refresh_from_db()
+    assert wrong.status == InvoiceStatus.VOID
+    assert generate_proforma(page, category="internet") == "R$\xa045.00"
+    again = Invoice.objects.exclude(pk=wrong.pk).get()
+    assert again.total == Decimal("45.00") and again.category.code == "internet"
+    assert Transaction.objects.get(title="Móvel 15 GB").invoice_id is None
+    page.goto(f"/customers/{customer.pk}/billing/?inv_status=void")
+    expect(page.locator("#invoices-table tbody tr")).to_have_count(1)
+
+
+def test_three_invoices_paid_in_cash_with_one_receipt(clerk_page, make_customer, entity):
+    """Select three unpaid invoices, pay them in cash with one receipt number."""
+    day = _day(entity)
+    customer = make_customer("Gil Atrasado")
+    for month in range(3):
+        billing.transaction_create(
+            customer=customer, actor=None, kind="charge", title=f"Mensalidade {month + 1}", amount="45.00", date=day
+        )
+        billing.invoice_generate(
+            customer=customer, actor=None, start=day, end=day, due_date=day + datetime.timedelta(days=month)
+        )
+    page = clerk_page()
+    page.goto(f"/customers/{customer.pk}/billing/")
+    page.get_by_label("Select all invoices").check()
+    open_modal(page, page.get_by_role("button", name="Pay selected"))
+    expect(page.locator("#id_amount")).to_have_value("135.00")
+    page.locator("#modal label", has_text="Cash").click()
+    page.fill("#id_reference", "Recibo 0042")
+    with page.expect_navigation():
+        page.locator("#modal button[type=submit]").click()
+    assert set(Invoice.objects.values_list("status", flat=True)) == {InvoiceStatus.PAID}
+    assert set(Payment.objects.values_list("method", "reference")) == {("cash", "Recibo 0042")}
+    assert Payment.objects.count() == 3
+    expect(page.locator("#invoices-table")).not_to_contain_text("Unpaid")

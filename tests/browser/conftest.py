@@ -38,6 +38,8 @@ def pytest_runtest_protocol(item, nextitem):
     """Playwright's sync API keeps an event loop in the test's thread, and the tests (and their database set-up
     and flush) call Django's ORM there: allow it around each browser test only, because `check --deploy` in
     another test refuses the variable."""
+    if "tests/browser/" not in str(item.path).replace(os.sep, "/"):  # this hook is called for every test
+        return (yield)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

@@ -95,7 +95,7 @@ def customer_detail(request, pk: int):
         {
             "contracts": contracts,
             "summary": billing_selectors.customer_billing_summary(customer=customer),
-            "activity": activity_for_customer(customer.pk).select_related("actor").order_by("-created_at", "-pk")[:15],
+            "activity": activity_for_customer(customer.pk).select_related("actor").order_by("-pk")[:15],
         }
     )
     return render(request, "web/customer/overview.html", context)
@@ -374,7 +374,7 @@ def invoice_detail_context(invoice: Invoice) -> dict:
         "lines": invoice.transactions.select_related("category").order_by("date", "id"),
         "settlements": invoice.payment_transactions.order_by("date", "id"),
         "payments": invoice.payments.select_related("created_by").order_by("created_at", "pk"),
-        "activity": activity_for_object(invoice).select_related("actor").order_by("-created_at", "-pk"),
+        "activity": activity_for_object(invoice).select_related("actor").order_by("-pk"),
         "today": entity_today(invoice.entity),
     }
 

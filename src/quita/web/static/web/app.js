@@ -23,13 +23,16 @@
     }
   });
 
-  // Reset the modal when it closes, so the next one does not flash the previous content.
-  document.addEventListener("hidden.bs.modal", function (event) {
+  // A modal that opens starts from a spinner, so it never flashes the previous content. (Not on "hidden": that
+  // event comes after the fade, when a modal opened again at once may already hold its new content.)
+  document.addEventListener("show.bs.modal", function (event) {
     if (event.target.id === "modal") {
-      delete event.target.dataset.open;
-      var content = document.getElementById("modal-content");
-      content.innerHTML = '<div class="modal-body"><span class="spinner-border spinner-border-sm" aria-hidden="true"></span></div>';
+      document.getElementById("modal-content").innerHTML =
+        '<div class="modal-body"><span class="spinner-border spinner-border-sm" aria-hidden="true"></span></div>';
     }
+  });
+  document.addEventListener("hide.bs.modal", function (event) {
+    if (event.target.id === "modal") { delete event.target.dataset.open; }
   });
 
   document.addEventListener("change", function (event) {

@@ -99,3 +99,20 @@ def query_page(context, param: str, number) -> str:
     params = context["request"].GET.copy()
     params[param] = number
     return f"?{params.urlencode()}"
+
+
+@register.simple_tag
+def invoice_badge(invoice, today) -> str:
+    """The status badge of an invoice row (a tag, not an include: it is drawn for every row of the lists)."""
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    if invoice.status == "paid":
+        css, label = "success", invoice.get_status_display()
+    elif invoice.status == "void":
+        css, label = "secondary", invoice.get_status_display()
+    elif invoice.due_date < today:
+        css, label = "danger", gettext("Overdue")
+    else:
+        css, label = "warning", invoice.get_status_display()
+    return format_html('<span class="badge text-bg-{}">{}</span>', css, label)

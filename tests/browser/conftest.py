@@ -116,10 +116,12 @@ def open_page(browser, live_server):
         context.close()
 
 
-def axe_violations(page) -> list[dict]:
-    """axe-core (from the npm registry) run in the page: its serious and critical violations."""
+def axe_violations(page, selector: str | None = None) -> list[dict]:
+    """axe-core (from the npm registry) run in the page (or in one element): its serious and critical violations."""
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate(
+        "async (selector) => await axe.run(selector || document, {resultTypes: ['violations']})", selector
+    )
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]

@@ -56,6 +56,7 @@ def _open_by_keyboard(page, trigger) -> None:
     page.wait_for_selector("#modal.show #modal-content .modal-title")
     # The focus moves into the modal (its first field) once it is open: nothing needs the mouse.
     page.wait_for_function("document.getElementById('modal').contains(document.activeElement)", timeout=5000)
+    page.wait_for_selector("#modal[data-open=true]")  # the opening transition is over
 
 
 def _close_by_keyboard(page) -> None:
@@ -76,7 +77,8 @@ def test_every_modal_opens_and_closes_with_the_keyboard(open_page, clerk, ledger
     ]
     for trigger in triggers:
         _open_by_keyboard(page, trigger())
-        assert axe_violations(page) == []
+        # The modal itself: behind it the page is dimmed by the backdrop on purpose.
+        assert axe_violations(page, "#modal") == []
         _close_by_keyboard(page)
     # The ⋮ menu by keyboard: open it with Enter, move with the arrows, choose with Enter.
     for action in ("Pay", "Void"):

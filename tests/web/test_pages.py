@@ -88,7 +88,7 @@ def test_billing_tab_shows_three_cards_and_filters(web, customer, billed):
     page = web.get(url).content.decode()
     for card in ("payment-methods-card", "transactions-card", "invoices-card"):
         assert f'id="{card}"' in page
-    assert "Cards are not configured." in page
+    assert "Card payments are not enabled for this company." in page  # the payments app's partial
     assert billed["invoice"].number in page
     unbilled = web.get(url + "?tx_billed=false").content.decode()
     assert "Visita técnica" in unbilled and "Taxa de instalação" not in unbilled

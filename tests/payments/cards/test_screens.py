@@ -112,3 +112,14 @@ def test_screens_refuse_other_entities_and_roles(invoice_of, add_card, other_ent
     assert viewer.post(f"/cards/{card.pk}/remove/").status_code == 403
     assert viewer.post(f"/cards/invoices/{invoice.pk}/pay/").status_code == 403
     assert Client().post(f"/cards/{card.pk}/remove/").status_code == 302  # to the login page
+
+
+def test_the_billing_tab_and_the_pay_modal_show_the_card_screens(web, invoice_of, add_card):
+    invoice = invoice_of("95.00")
+    card = add_card(invoice.customer)
+    page = web.get(f"/customers/{invoice.customer_id}/billing/").content.decode()
+    assert 'id="payment-methods-card"' in page and "•••• 4242" in page and "Default" in page
+    assert "Cards are not configured." not in page
+    modal = web.get(f"/billing/invoices/{invoice.pk}/pay/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'<option value="{card.pk}" selected>' in modal
+    assert f'hx-post="/cards/invoices/{invoice.pk}/pay/"' in modal

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "quita.payments",
     "quita.banking",
     "quita.web",
+    "quita.documents",
+    "quita.notifications",
+    "quita.portal",
     "quita.demo",
 ]
 
@@ -115,6 +118,38 @@ STATIC_ROOT = Path(os.environ.get("QUITA_STATIC_ROOT", Path.cwd() / "staticfiles
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:login"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("QUITA_MEDIA_ROOT", Path.cwd() / "media"))
+
+# The public address of this Quita (e-mails link to the subscriber portal with it).
+QUITA_BASE_URL = os.environ.get("QUITA_BASE_URL", "http://127.0.0.1:8000")
+
+# E-mail: SMTP by default; any django-anymail provider by QUITA_EMAIL_PROVIDER (README: E-mail).
+# QUITA_ANYMAIL_<SETTING>=value becomes ANYMAIL["<SETTING>"], e.g. QUITA_ANYMAIL_MAILJET_API_KEY.
+QUITA_EMAIL_PROVIDER = os.environ.get("QUITA_EMAIL_PROVIDER", "smtp").strip().lower()
+if os.environ.get("QUITA_EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["QUITA_EMAIL_BACKEND"]
+elif QUITA_EMAIL_PROVIDER in {"", "smtp"}:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif QUITA_EMAIL_PROVIDER == "console":
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = f"anymail.backends.{QUITA_EMAIL_PROVIDER}.EmailBackend"
+EMAIL_HOST = os.environ.get("QUITA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("QUITA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("QUITA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("QUITA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("QUITA_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("QUITA_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("QUITA_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("QUITA_EMAIL_FROM", "Quita <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ANYMAIL = {key[len("QUITA_ANYMAIL_") :]: value for key, value in os.environ.items() if key.startswith("QUITA_ANYMAIL_")}
+# Send each e-mail right after the request's commit (on) or only from `quita send-emails` (off).
+QUITA_EMAIL_SEND_ON_COMMIT = _env_bool("QUITA_EMAIL_SEND_ON_COMMIT", True)
+# The subscriber portal's login limits count per client address: behind a reverse proxy, take it from
+# the last X-Forwarded-For entry (set this only when the proxy always writes that header).
+QUITA_PORTAL_TRUST_X_FORWARDED_FOR = _env_bool("QUITA_PORTAL_TRUST_X_FORWARDED_FOR", False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

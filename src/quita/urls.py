@@ -21,6 +21,7 @@ api_patterns = [
         name="schema",
     ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include("quita.notifications.api.urls")),
     # Payments first: its explicit `invoices/<id>/pay/` and `invoices/pay-many/` sit beside billing's router.
     path("", include("quita.payments.api.urls")),
     path("", include("quita.billing.api.urls")),
@@ -37,6 +38,8 @@ urlpatterns = [
     path("billing/", include(banking_web)),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("quita.portal.urls")),
+    path("", include("quita.documents.urls")),
     # The staff web UI at the root: /login/, /customers/, /billing/... (quita.web).
     path("", include("quita.web.urls")),
 ]

@@ -25,7 +25,7 @@ ACTIONS = sorted(set().union(*ROLE_ACTIONS.values()))
 def test_the_table_gives_administrators_everything_and_read_only_nothing():
     assert ROLE_ACTIONS[Role.ADMINISTRATOR] == frozenset(ACTIONS)
     assert ROLE_ACTIONS[Role.READ_ONLY] == frozenset()
-    assert ROLE_ACTIONS[Role.COLLECTIONS_OPERATOR] == frozenset({"record_payments"})
+    assert ROLE_ACTIONS[Role.COLLECTIONS_OPERATOR] == frozenset({"record_payments", "email_invoices"})
     assert set(ROLE_ACTIONS) == set(Role.values)
 
 

@@ -20,6 +20,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "void_invoices",
             "record_payments",
             "run_billing",
+            "email_invoices",
         }
     ),
     Role.MANAGER: frozenset(
@@ -32,6 +33,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "void_invoices",
             "record_payments",
             "run_billing",
+            "email_invoices",
         }
     ),
     Role.BILLING_CLERK: frozenset(
@@ -43,9 +45,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             "void_invoices",
             "record_payments",
             "run_billing",
+            "email_invoices",
         }
     ),
-    Role.COLLECTIONS_OPERATOR: frozenset({"record_payments"}),
+    Role.COLLECTIONS_OPERATOR: frozenset({"record_payments", "email_invoices"}),
     Role.READ_ONLY: frozenset(),
 }
 

@@ -17,7 +17,7 @@ pytestmark = [
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="concurrent workers need PostgreSQL"
     ),
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quita.portal import views
+from quita.portal import cards, views
 
 app_name = "portal"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("invoices/<int:pk>/pdf/", views.invoice_pdf_view, name="invoice-pdf"),
     path("transactions/", views.transactions_view, name="transactions"),
     path("cards/", views.cards_view, name="cards"),
+    # Card screens (issue 6): views in portal/cards.py, templates in the payments app.
+    path("cards/customers/<int:pk>/setup/", cards.card_setup, name="card-setup"),
+    path("cards/customers/<int:pk>/save/", cards.card_save, name="card-save"),
+    path("cards/<int:pk>/default/", cards.card_default, name="card-default"),
+    path("cards/<int:pk>/remove/", cards.card_remove, name="card-remove"),
+    path("cards/payments/<int:pk>/confirm/", cards.payment_confirm, name="payment-confirm"),
+    path("invoices/<int:pk>/pay/card/", cards.invoice_pay_card, name="invoice-pay-card"),
 ]

@@ -81,31 +81,7 @@ def load(customers: int, transactions: int):
 
     _harness.copy_rows(
         "billing_invoice",
-        [
-            "id",
-            "entity_id",
-            "customer_id",
-            "number",
-            "year",
-            "sequence",
-            "issue_date",
-            "due_date",
-            "period_start",
-            "period_end",
-            "category_id",
-            "total",
-            "amount_paid",
-            "status",
-            "paid_at",
-            "payment_method",
-            "payment_reference",
-            "void_reason",
-            "voided_at",
-            "voided_by_id",
-            "billing_run_id",
-            "created_by_id",
-            "created_at",
-        ],
+        _harness.INVOICE_COLUMNS,
         invoices(),
     )
 

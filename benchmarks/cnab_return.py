@@ -41,34 +41,9 @@ def build(records: int):
     due = datetime.date(2030, 1, 20)
     amount = Decimal("99.90")
     _harness.copy_customers(entity.pk, range(1, records + 1), now)
-    columns = [
-        "id",
-        "entity_id",
-        "customer_id",
-        "number",
-        "year",
-        "sequence",
-        "issue_date",
-        "due_date",
-        "period_start",
-        "period_end",
-        "category_id",
-        "total",
-        "amount_paid",
-        "status",
-        "paid_at",
-        "payment_method",
-        "payment_reference",
-        "void_reason",
-        "voided_at",
-        "voided_by_id",
-        "billing_run_id",
-        "created_by_id",
-        "created_at",
-    ]
     _harness.copy_rows(
         "billing_invoice",
-        columns,
+        _harness.INVOICE_COLUMNS,
         (
             (
                 i,

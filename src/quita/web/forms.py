@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quita.billing.models import CreditType, TransactionKind
 from quita.billing.services import MANUAL_CREDIT_TYPES
@@ -81,3 +82,31 @@ class PayForm(forms.Form):
 
 class InvoiceRunForm(ProformaForm):
     """The batch: the period's invoices for all customers of the entity."""
+
+
+class RefundForm(forms.Form):
+    """Refund (all or part of) one payment of an invoice; the payments service refuses what cannot be refunded."""
+
+    payment = forms.TypedChoiceField(label=_("Payment"), coerce=int)
+    amount = forms.CharField(label=_("Amount (R$)"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+    def __init__(self, *args, payments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].choices = [(p.pk, p.label) for p in payments]
+
+
+class InvoiceEmailForm(forms.Form):
+    """E-mail an invoice: to the customer's addresses (pre-filled) or to others, separated by commas."""
+
+    to = forms.CharField(
+        label=pgettext_lazy("e-mail recipient", "To"),
+        max_length=1000,
+        widget=forms.TextInput(attrs={"inputmode": "email"}),
+    )
+    # A key made when the modal opens: a double click sends one e-mail (notifications' idempotency key).
+    key = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def addresses(self) -> list[str]:
+        text = self.cleaned_data["to"].replace(";", ",")
+        return [part.strip() for part in text.split(",") if part.strip()]

@@ -40,4 +40,6 @@ urlpatterns = [
     path("billing/invoices/<int:pk>/modal/", views.invoice_modal, name="invoice-modal"),
     path("billing/invoices/<int:pk>/pay/", views.invoice_pay, name="invoice-pay"),
     path("billing/invoices/<int:pk>/void/", views.invoice_void, name="invoice-void"),
+    path("billing/invoices/<int:pk>/refund/", views.invoice_refund, name="invoice-refund"),
+    path("billing/invoices/<int:pk>/email/", views.invoice_email, name="invoice-email"),
 ]

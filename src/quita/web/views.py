@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,10 +21,13 @@ from quita.billing.models import BillingRun, Invoice, InvoiceStatus, Transaction
 from quita.core.errors import DomainError
 from quita.core.selectors import activity_for_customer, activity_for_object, entity_today
 from quita.customers.models import Customer, Service
+from quita.notifications import selectors as notification_selectors
+from quita.notifications import services as notification_services
 from quita.payments import services as payment_services
+from quita.payments.models import PaymentStatus
 from quita.web.common import done, form_error, modal, paginate, require, scoped_customer, scoped_invoice
 from quita.web.context import set_current_entity, staff_view, user_entities
-from quita.web.forms import PayForm, ProformaForm, TransactionForm, VoidForm
+from quita.web.forms import InvoiceEmailForm, PayForm, ProformaForm, RefundForm, TransactionForm, VoidForm
 
 # ---------------------------------------------------------------------------------------------------------------
 # Dashboard and entity switcher
@@ -363,6 +368,103 @@ def invoices_void(request, pk: int):
     return _void(request, customer, _selected_invoices(request, customer), single=False)
 
 
+def _refund_choices(invoice: Invoice) -> list:
+    """The invoice's received payments, each labelled with what is left to refund; card payments first."""
+    payments = list(
+        invoice.payments.filter(status=PaymentStatus.SUCCEEDED).select_related("card").order_by("created_at", "pk")
+    )
+    for payment in payments:
+        payment.refundable = payment.amount - payment.refunded_amount
+        method = payment.get_method_display()
+        if payment.card_id:
+            method = f"{method} {payment.card.brand.title()} •••• {payment.card.last4}".strip()
+        payment.label = _("%(date)s · %(method)s · %(amount)s (refundable: %(left)s)") % {
+            "date": date_format(payment.received_on, "SHORT_DATE_FORMAT"),
+            "method": method,
+            "amount": _money(payment.amount),
+            "left": _money(payment.refundable),
+        }
+    # The one a clerk most likely means: a card payment with something left to refund.
+    payments.sort(key=lambda p: (p.gateway != "stripe", p.refundable <= 0))
+    return payments
+
+
+@staff_view
+def invoice_refund(request, pk: int):
+    """Refund a card payment of the invoice, in full or in part, through Stripe (payments.payment_refund)."""
+    invoice = scoped_invoice(request, pk)
+    require(request, invoice.entity, "void_transactions")
+    payments = _refund_choices(invoice)
+    by_id = {p.pk: p for p in payments}
+    chosen = request.POST.get("payment") or request.GET.get("payment") or ""
+    selected = by_id.get(int(chosen)) if chosen.isdigit() else None
+    selected = selected or (payments[0] if payments else None)
+    initial = {"payment": selected.pk, "amount": f"{selected.refundable:.2f}"} if selected else {}
+    form = RefundForm(request.POST or None, payments=payments, initial=initial)
+    # Choosing another payment reloads the modal with that payment's refundable balance as the amount.
+    form.fields["payment"].widget.attrs.update(
+        {"hx-get": request.path, "hx-trigger": "change", "hx-target": "#modal-content", "hx-include": "this"}
+    )
+    status = 200
+    if request.method == "POST":
+        if not payments:
+            form.add_error(None, _("This invoice has no payment to refund."))
+            status = 422
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                refund = payment_services.payment_refund(
+                    payment_id=data["payment"],
+                    actor=request.user,
+                    amount=data["amount"].strip().replace(",", "."),
+                    reason=data["reason"],
+                )
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                message = _("Refund of %(amount)s recorded for invoice %(number)s.") % {
+                    "amount": _money(refund.amount),
+                    "number": invoice.number,
+                }
+                return done(request, message, _next_url(request, _billing_url(invoice.customer)))
+        else:
+            status = 422
+    context = {"invoice": invoice, "payments": payments, "selected": selected, "form": form}
+    return modal(request, "web/modals/invoice_refund.html", context, status)
+
+
+@staff_view
+def invoice_email(request, pk: int):
+    """E-mail the invoice (PDF attached, pay link): one Email row now, sent after the commit."""
+    invoice = scoped_invoice(request, pk)
+    require(request, invoice.entity, "email_invoices")
+    initial = {"to": ", ".join(invoice.customer.emails or []), "key": uuid.uuid4().hex}
+    form = InvoiceEmailForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                email = notification_services.invoice_email_send(
+                    invoice=invoice.pk,
+                    actor=request.user,
+                    to=form.addresses(),
+                    key=f"web:{form.cleaned_data['key']}",
+                )
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                message = _("Invoice %(number)s will be e-mailed to %(to)s.") % {
+                    "number": invoice.number,
+                    "to": ", ".join(email.to),
+                }
+                return done(request, message, _next_url(request, _billing_url(invoice.customer)))
+        else:
+            status = 422
+    return modal(request, "web/modals/invoice_email.html", {"invoice": invoice, "form": form}, status)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Invoice detail (page and modal)
 # ---------------------------------------------------------------------------------------------------------------
@@ -375,6 +477,7 @@ def invoice_detail_context(invoice: Invoice) -> dict:
         "settlements": invoice.payment_transactions.order_by("date", "id"),
         "payments": invoice.payments.select_related("created_by").order_by("created_at", "pk"),
         "activity": activity_for_object(invoice).select_related("actor").order_by("-pk"),
+        "emails": notification_selectors.emails_for_invoice(invoice.pk),
         "today": entity_today(invoice.entity),
     }
 

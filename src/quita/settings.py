@@ -124,6 +124,10 @@ MEDIA_ROOT = Path(os.environ.get("QUITA_MEDIA_ROOT", Path.cwd() / "media"))
 # The public address of this Quita (e-mails link to the subscriber portal with it).
 QUITA_BASE_URL = os.environ.get("QUITA_BASE_URL", "http://127.0.0.1:8000")
 
+# Stripe.js, which the pages that take a card load (the card is typed into Stripe's own field). Stripe asks that it
+# always come from js.stripe.com; `check --deploy` refuses anything else. Only tests point it at a fake Stripe.js.
+STRIPE_JS_URL = os.environ.get("QUITA_STRIPE_JS_URL", "").strip() or "https://js.stripe.com/v3/"
+
 # E-mail: SMTP by default; any django-anymail provider by QUITA_EMAIL_PROVIDER (README: E-mail).
 # QUITA_ANYMAIL_<SETTING>=value becomes ANYMAIL["<SETTING>"], e.g. QUITA_ANYMAIL_MAILJET_API_KEY.
 QUITA_EMAIL_PROVIDER = os.environ.get("QUITA_EMAIL_PROVIDER", "smtp").strip().lower()

@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "quita.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from quita.payments import checks  # noqa: F401  (registers the system checks)

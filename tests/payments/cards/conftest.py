@@ -1,4 +1,4 @@
-"""Card tests: localstripe in its own process (one per test run), the expired-card proxy, an entity set up for
+"""Card tests: localstripe in its own process (one per test run), the decline proxy, an entity set up for
 Stripe, the "browser" (the SDK doing what Stripe.js does in the page) and builders for cards and invoices."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import stripe
 
 from quita.payments import services
 from quita.payments.models import PaymentSettings
-from tests.payments.cards.stripe_local import ExpiredCardProxy, LocalStripe
+from tests.payments.cards.stripe_local import DeclineProxy, LocalStripe
 
 # Values the no-secrets scan looks for in every table after a card flow.
 SECRET_KEY = "sk_test_quitaLocalSecret0123456789"
@@ -28,7 +28,7 @@ def localstripe():
 
 @pytest.fixture(scope="session")
 def stripe_proxy(localstripe):
-    proxy = ExpiredCardProxy(localstripe.url)
+    proxy = DeclineProxy(localstripe.url)
     yield proxy
     proxy.stop()
 

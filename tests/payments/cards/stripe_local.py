@@ -1,9 +1,11 @@
 """The test side of Stripe: localstripe in its own process, a thin proxy in front of it, and signed events.
 
 - `LocalStripe` starts `localstripe_server.py` (localstripe's aiohttp app on 127.0.0.1) and stops it.
-- `ExpiredCardProxy` forwards every request to localstripe unchanged, except one behaviour localstripe lacks:
-  a charge (`POST /v1/payment_intents`) of a card the test marked as expired is answered the way Stripe
-  answers an expired saved card — HTTP 402, `card_error`, code `expired_card`. That is all it adds.
+- `DeclineProxy` forwards every request to localstripe unchanged, except the declines localstripe cannot produce
+  on a saved card: a charge (`POST /v1/payment_intents`) of a card the test marked is answered the way Stripe
+  answers it — HTTP 402 with Stripe's error object (`card_error`; `expired_card`, `card_declined` with a decline
+  code, `insufficient_funds`, `processing_error`, `authentication_required`) — and a 3-D Secure completion of
+  such a refused PaymentIntent is carried out. That is all it adds.
 - `sign` builds the `Stripe-Signature` header with Stripe's documented scheme (HMAC-SHA256 of
   "<timestamp>.<payload>" with the endpoint secret), for the events localstripe does not emit.
 """
@@ -64,12 +66,58 @@ class LocalStripe:
             self.process.kill()
 
 
-class ExpiredCardProxy:
-    """A pass-through proxy to localstripe that declines charges of `expired` PaymentMethod ids with expired_card."""
+# Stripe's error objects (https://docs.stripe.com/api/errors: type, code, decline_code, message, param,
+# payment_intent) for the declines localstripe cannot produce on a saved card, as Stripe answers an off-session
+# `POST /v1/payment_intents` with `confirm=true`: HTTP 402, `type: card_error`. The messages are Stripe's own.
+DECLINES = {
+    "expired_card": {
+        "code": "expired_card",
+        "decline_code": "expired_card",
+        "message": "Your card has expired.",
+        "param": "exp_month",
+    },
+    "card_declined": {"code": "card_declined", "decline_code": "do_not_honor", "message": "Your card was declined."},
+    "insufficient_funds": {
+        "code": "card_declined",
+        "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds.",
+    },
+    "processing_error": {
+        "code": "processing_error",
+        "message": "An error occurred while processing your card. Try again in a little bit.",
+    },
+    "authentication_required": {
+        "code": "authentication_required",
+        "decline_code": "authentication_required",
+        "message": "Your card was declined. This transaction requires authentication.",
+    },
+}
+
+
+class DeclineProxy:
+    """A pass-through proxy to localstripe that adds, in the open, the declines localstripe lacks.
+
+    `proxy.decline(payment_method_id, kind)` marks a saved card (kind: a key of `DECLINES`); `proxy.clear(id)`
+    unmarks it. Every other request goes to localstripe unchanged (response headers too, so Stripe.js's
+    cross-origin calls keep localstripe's CORS headers). For a charge of a marked card the proxy:
+
+    1. asks localstripe for the PaymentIntent *without* confirming it, so a real `pi_…` exists (Stripe keeps the
+       refused PaymentIntent too, in `requires_payment_method`, and sends it inside the error), and
+    2. answers 402 with Stripe's error object for that decline, the PaymentIntent (its status set to
+       `requires_payment_method` and its `last_payment_error` to the error) inside.
+
+    `authentication_required` is what Stripe answers an off-session charge the bank wants confirmed: the
+    cardholder must come back on-session and confirm that PaymentIntent with Stripe.js. localstripe's fake
+    Stripe.js completes a 3-D Secure challenge by posting to `/v1/payment_intents/{id}/_authenticate`, which
+    localstripe only accepts in `requires_action`; for the PaymentIntents this proxy refused, a successful
+    authentication is answered by confirming the PaymentIntent at localstripe (which charges the card and sends
+    `payment_intent.succeeded` to the registered webhook), as Stripe does once the bank approves.
+    """
 
     def __init__(self, upstream: str):
         self.upstream = upstream
-        self.expired: set[str] = set()
+        self.declines: dict[str, str] = {}
+        self.refused_intents: dict[str, str] = {}  # pi id → kind, for the 3-D Secure completion above
         self.requests: list[tuple[str, str]] = []
         proxy = self
 
@@ -77,47 +125,78 @@ class ExpiredCardProxy:
             def log_message(self, *args):
                 pass
 
+            def _upstream(self, path, body, headers):
+                request = urllib.request.Request(proxy.upstream + path, data=body, method=self.command, headers=headers)
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        return response.status, response.read(), response.headers
+                except urllib.error.HTTPError as error:
+                    return error.code, error.read(), error.headers
+
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 proxy.requests.append((self.command, self.path))
-                if self.command == "POST" and self.path.startswith("/v1/payment_intents") and body:
-                    fields = urllib.parse.parse_qs(body.decode())
-                    if fields.get("payment_method", [""])[0] in proxy.expired:
-                        # What Stripe answers when a saved card has expired since it was saved.
-                        error = {
-                            "error": {
-                                "type": "card_error",
-                                "code": "expired_card",
-                                "decline_code": "expired_card",
-                                "message": "Your card has expired.",
-                                "param": "exp_month",
-                            }
-                        }
-                        return self._answer(402, json.dumps(error).encode(), "application/json")
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                request = urllib.request.Request(
-                    proxy.upstream + self.path, data=body, method=self.command, headers=headers
-                )
-                try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
-                        return self._answer(response.status, response.read(), response.headers.get("Content-Type"))
-                except urllib.error.HTTPError as error:
-                    return self._answer(error.code, error.read(), error.headers.get("Content-Type"))
+                path = urllib.parse.urlsplit(self.path).path
+                if self.command == "POST" and path == "/v1/payment_intents" and body:
+                    fields = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
+                    kind = proxy.declines.get(fields.get("payment_method", [""])[0])
+                    if kind:
+                        return self._decline(kind, fields, headers)
+                if self.command == "POST" and path.endswith("/_authenticate"):
+                    intent_id = path.split("/")[3]
+                    if intent_id in proxy.refused_intents and "success=true" in self.path:
+                        confirm = f"/v1/payment_intents/{intent_id}/confirm"
+                        status, answer, _headers = self._upstream(
+                            confirm, b"", {"Authorization": "Bearer sk_test_declineProxy"}
+                        )
+                        return self._answer(status, answer, {"Content-Type": "application/json"})
+                status, answer, response_headers = self._upstream(self.path, body, headers)
+                return self._answer(status, answer, response_headers)
 
-            def _answer(self, status, body, content_type):
+            def _decline(self, kind, fields, headers):
+                for name in ("confirm", "off_session"):
+                    fields.pop(name, None)
+                body = urllib.parse.urlencode(fields, doseq=True).encode()
+                status, answer, _headers = self._upstream("/v1/payment_intents", body, headers)
+                if status != 200:
+                    return self._answer(status, answer, {"Content-Type": "application/json"})
+                intent = json.loads(answer)
+                error = {"type": "card_error", **DECLINES[kind]}
+                intent.update(status="requires_payment_method", last_payment_error=error)
+                proxy.refused_intents[intent["id"]] = kind
+                payload = {"error": {**error, "payment_intent": intent}}
+                return self._answer(402, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+            def _answer(self, status, body, headers):
                 self.send_response(status)
-                self.send_header("Content-Type", content_type or "application/json")
+                skip = ("content-length", "transfer-encoding", "connection", "date", "server")
+                for name, value in headers.items():
+                    if name.lower() not in skip:
+                        self.send_header(name, value)
+                origin = self.headers.get("Origin")
+                if origin and not any(name.lower() == "access-control-allow-origin" for name in headers):
+                    self.send_header("Access-Control-Allow-Origin", origin)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_DELETE = _forward
+            do_GET = do_POST = do_DELETE = do_OPTIONS = _forward
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def decline(self, payment_method_id: str, kind: str) -> None:
+        """Charges of this saved card are refused with Stripe's `kind` decline (a key of DECLINES)."""
+        if kind not in DECLINES:
+            raise ValueError(f"unknown decline {kind!r}: one of {sorted(DECLINES)}")
+        self.declines[payment_method_id] = kind
+
+    def clear(self, payment_method_id: str) -> None:
+        self.declines.pop(payment_method_id, None)
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -88,7 +88,7 @@ def test_a_declined_card_keeps_a_failed_payment_and_the_invoice_unpaid(invoice_o
 def test_an_expired_card_is_declined_with_expired_card(invoice_of, add_card, clerk, stripe_proxy):
     invoice = invoice_of("95.00")
     card = add_card(invoice.customer)
-    stripe_proxy.expired.add(card.external_id)
+    stripe_proxy.decline(card.external_id, "expired_card")
     with translation.override("pt-br"), pytest.raises(services.CardDeclined) as error:
         services.invoice_pay_card(invoice_id=invoice.pk, actor=clerk)
     assert error.value.code == "expired_card"
@@ -100,10 +100,10 @@ def test_an_expired_card_is_declined_with_expired_card(invoice_of, add_card, cle
 def test_retry_after_a_decline_is_a_new_attempt_with_a_new_key(invoice_of, add_card, clerk, stripe_proxy):
     invoice = invoice_of("95.00")
     card = add_card(invoice.customer)
-    stripe_proxy.expired.add(card.external_id)
+    stripe_proxy.decline(card.external_id, "expired_card")
     with pytest.raises(services.CardDeclined):
         services.invoice_pay_card(invoice_id=invoice.pk, actor=clerk)
-    stripe_proxy.expired.discard(card.external_id)
+    stripe_proxy.clear(card.external_id)
     payment = services.invoice_pay_card(invoice_id=invoice.pk, actor=clerk)
     assert payment.idempotency_key.endswith("-attempt-2")
 

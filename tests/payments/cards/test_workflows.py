@@ -76,7 +76,7 @@ def test_workflow_4_expired_card_new_default_and_the_retry_succeeds(
     charge(api, customer.pk, "99.90", title="Internet", date=day(1, 5))
     invoice = generate(api, customer.pk, start=day(1, 1), end=day(1, 31), due=day(2, 15))
     old = _add_card_in_the_page(api, customer.pk, type_card)
-    stripe_proxy.expired.add(old["external_id"])  # the card expired after it was saved
+    stripe_proxy.decline(old["external_id"], "expired_card")  # the card expired after it was saved
 
     declined = api.post(
         f"/api/invoices/{invoice['id']}/pay/", {"method": "card"}, format="json", HTTP_ACCEPT_LANGUAGE="en"

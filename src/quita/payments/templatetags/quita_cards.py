@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 
 from quita.payments import selectors
 
@@ -18,3 +19,9 @@ def customer_cards(customer) -> dict:
         "preselected": selectors.preselected_card(cards),
         "enabled": selectors.cards_enabled(customer.entity_id),
     }
+
+
+@register.simple_tag
+def stripe_js_url() -> str:
+    """Where the card pages load Stripe.js from (`QUITA_STRIPE_JS_URL`; js.stripe.com unless a test says otherwise)."""
+    return settings.STRIPE_JS_URL

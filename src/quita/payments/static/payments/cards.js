@@ -23,7 +23,14 @@
       });
     }
     var details = form.closest("details");
-    if (details) { details.addEventListener("toggle", function () { if (details.open) { ready().catch(function (e) { error.textContent = e.message; }); } }); }
+    function show() { ready().catch(function (e) { error.textContent = e.message; }); }
+    // The card field is mounted when the "Add card" box opens (one SetupIntent per opening, not per page view).
+    if (details) {
+      details.addEventListener("toggle", function () { if (details.open) { show(); } });
+      if (details.open) { show(); }
+    } else {
+      show();
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       error.textContent = "";

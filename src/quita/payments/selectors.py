@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import datetime
 
+from quita.billing.models import InvoiceStatus
 from quita.core.selectors import entity_today
-from quita.payments.models import CardStatus, PaymentMethod, PaymentSettings
+from quita.payments.models import (
+    CardStatus,
+    Payment,
+    PaymentMethod,
+    PaymentMethodKind,
+    PaymentSettings,
+    PaymentStatus,
+)
 
 
 def cards_for_customer(*, customer, today: datetime.date | None = None) -> list[PaymentMethod]:
@@ -28,3 +36,31 @@ def preselected_card(cards: list[PaymentMethod]) -> PaymentMethod | None:
 
 def cards_enabled(entity_id: int) -> bool:
     return PaymentSettings.objects.filter(entity_id=entity_id, stripe_enabled=True).exists()
+
+
+# Refusals the cardholder can overcome by confirming the same PaymentIntent on-session (Stripe's `decline_code`
+# or `code` for an off-session charge the bank wants authenticated).
+CARDHOLDER_CONFIRMS = ("authentication_required",)
+
+
+def payment_awaits_cardholder(payment: Payment) -> bool:
+    """Whether the cardholder can still confirm this card payment in the portal (3-D Secure): pending at the
+    gateway, or refused off-session with `authentication_required`, while its invoice is unpaid."""
+    if payment.method != PaymentMethodKind.CARD or not payment.external_id:
+        return False
+    if payment.invoice.status != InvoiceStatus.UNPAID:
+        return False
+    if payment.status == PaymentStatus.PENDING:
+        return True
+    refused_for_authentication = CARDHOLDER_CONFIRMS.count(payment.failure_code) or CARDHOLDER_CONFIRMS.count(
+        payment.decline_code
+    )
+    return payment.status == PaymentStatus.FAILED and bool(refused_for_authentication)
+
+
+def payment_to_confirm(*, invoice, payment_id) -> Payment | None:
+    """The invoice's card payment `payment_id` (a query-string value) if the cardholder can still confirm it."""
+    if not str(payment_id or "").isdigit():
+        return None
+    payment = Payment.objects.filter(pk=int(payment_id), invoice=invoice).select_related("invoice").first()
+    return payment if payment is not None and payment_awaits_cardholder(payment) else None

@@ -25,6 +25,7 @@ from quita.core.money import ZERO
 from quita.core.permissions import ensure_permission
 from quita.core.selectors import entity_today
 from quita.customers.models import Contract, ContractStatus, Customer
+from quita.payments import selectors
 from quita.payments.declines import decline_error_code, decline_message
 from quita.payments.gateways import CardDetails, GatewayError, from_cents
 from quita.payments.gateways.stripe_gateway import StripeGateway, webhook_event
@@ -711,10 +712,18 @@ def invoice_pay_card(*, invoice_id: int, actor, payment_method: int | None = Non
     return payment
 
 
-def card_payment_client_secret(*, payment_id: int) -> str:
-    """For the portal: the client secret Stripe.js needs to let the subscriber confirm a pending payment."""
-    payment = Payment.objects.get(pk=payment_id, status=PaymentStatus.PENDING, method=PaymentMethodKind.CARD)
-    return _gateway_call(gateway_for(payment.entity_id).intent_client_secret, intent_id=payment.external_id)
+def card_payment_client_secret(*, payment_id: int) -> dict:
+    """For the portal: what Stripe.js needs to let the cardholder confirm a card payment their bank wants
+    authenticated (3-D Secure): the PaymentIntent's client secret, and, for a charge refused off-session with
+    `authentication_required` (its PaymentIntent waits for a payment method), the saved card to confirm it with."""
+    payment = Payment.objects.select_related("card", "invoice").get(pk=payment_id, method=PaymentMethodKind.CARD)
+    if not selectors.payment_awaits_cardholder(payment):
+        raise Conflict(_("This card payment does not wait for a confirmation."), code="payment_not_confirmable")
+    secret = _gateway_call(gateway_for(payment.entity_id).intent_client_secret, intent_id=payment.external_id)
+    answer = {"client_secret": secret, "payment_method": None}
+    if payment.status == PaymentStatus.FAILED and payment.card is not None:
+        answer["payment_method"] = payment.card.external_id
+    return answer
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from quita.core.errors import DomainError
+from quita.payments import selectors as payment_selectors
 from quita.payments import services
 from quita.payments.models import Payment, PaymentMethod, PaymentSettings, PaymentStatus
 from quita.portal import selectors
@@ -100,6 +101,12 @@ def invoice_pay_card(request, pk: int):
         payment = services.invoice_pay_card(
             invoice_id=invoice.pk, actor=None, payment_method=int(chosen) if chosen and chosen.isdigit() else None
         )
+    except services.CardDeclined as error:
+        if error.payment is not None and payment_selectors.payment_awaits_cardholder(error.payment):
+            # Refused off-session because the bank wants the cardholder: who is here, and confirms it now.
+            return redirect(f"/portal/invoices/{invoice.pk}/?confirm={error.payment.pk}#pay")
+        messages.error(request, str(error.detail))
+        return redirect("portal:invoice", pk=invoice.pk)
     except DomainError as error:
         messages.error(request, str(error.detail))
         return redirect("portal:invoice", pk=invoice.pk)
@@ -114,12 +121,12 @@ def invoice_pay_card(request, pk: int):
 def payment_confirm(request, pk: int):
     """What Stripe.js needs to let the subscriber confirm a payment their bank wants authenticated (3-D Secure)."""
     ids = selectors.portal_customer_ids(request.portal_account)
-    payment = Payment.objects.filter(pk=pk, customer_id__in=ids, status=PaymentStatus.PENDING).first()
+    payment = Payment.objects.filter(pk=pk, customer_id__in=ids).first()
     if payment is None:
         raise Http404
     try:
-        secret = services.card_payment_client_secret(payment_id=payment.pk)
+        answer = services.card_payment_client_secret(payment_id=payment.pk)
     except DomainError as error:
         return _json_error(error)
     key = PaymentSettings.objects.get(entity_id=payment.entity_id).stripe_publishable_key
-    return JsonResponse({"client_secret": secret, "publishable_key": key})
+    return JsonResponse({**answer, "publishable_key": key})

@@ -120,7 +120,7 @@ def test_3d_secure_leaves_a_pending_payment_for_the_portal(invoice_of, stripe_en
     assert payment.status == PaymentStatus.PENDING and payment.external_id.startswith("pi_")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.UNPAID
-    assert services.card_payment_client_secret(payment_id=payment.pk).startswith(payment.external_id)
+    assert services.card_payment_client_secret(payment_id=payment.pk)["client_secret"].startswith(payment.external_id)
     with pytest.raises(Conflict) as error:
         services.invoice_pay_card(invoice_id=invoice.pk, actor=clerk)
     assert error.value.code == "payment_pending_authentication"

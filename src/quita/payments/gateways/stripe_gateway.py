@@ -165,9 +165,10 @@ class StripeGateway:
             detail = error.error
             intent = getattr(detail, "payment_intent", None)
             code = getattr(detail, "code", None) or error.code or "card_declined"
-            status = "requires_action" if code == "authentication_required" else "failed"
+            # `authentication_required` too is a refused off-session charge: Stripe keeps its PaymentIntent in
+            # `requires_payment_method`, which the cardholder can confirm later, on-session, in the portal.
             return ChargeResult(
-                status=status,
+                status="failed",
                 intent_id=_id(intent),
                 amount=amount,
                 failure_code=str(code),

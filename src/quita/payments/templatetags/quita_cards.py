@@ -25,3 +25,9 @@ def customer_cards(customer) -> dict:
 def stripe_js_url() -> str:
     """Where the card pages load Stripe.js from (`QUITA_STRIPE_JS_URL`; js.stripe.com unless a test says otherwise)."""
     return settings.STRIPE_JS_URL
+
+
+@register.simple_tag
+def payment_to_confirm(invoice, payment_id):
+    """`{% payment_to_confirm invoice request.GET.confirm as payment %}`: the payment the cardholder can confirm."""
+    return selectors.payment_to_confirm(invoice=invoice, payment_id=payment_id)

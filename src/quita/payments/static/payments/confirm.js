@@ -8,7 +8,10 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         if (!data.client_secret) { throw new Error(data.detail); }
-        return window.Stripe(data.publishable_key).confirmCardPayment(data.client_secret);
+        // A PaymentIntent refused off-session (authentication_required) waits for a payment method: confirm it
+        // with the saved card; one in requires_action only needs the bank's challenge.
+        var details = data.payment_method ? {payment_method: data.payment_method} : undefined;
+        return window.Stripe(data.publishable_key).confirmCardPayment(data.client_secret, details);
       })
       .then(function (result) {
         if (result.error) { throw new Error(result.error.message); }

@@ -9,15 +9,17 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import override_settings
 from stdnum.br import cnpj, cpf
 
 from quita.billing.models import Invoice, InvoiceStatus, Transaction, TransactionKind
 from quita.core.models import ActivityAction, ActivityLog, Entity, Membership, Role
 from quita.core.selectors import entity_today
 from quita.customers.models import Contract, Customer, PersonType, Service
-from quita.demo.builder import demo_summary
+from quita.demo.builder import DEMO_SUBSCRIBER_PASSWORD, demo_summary
 from quita.payments.models import Payment
-from tests.demo.conftest import run_demo
+from quita.portal.models import SubscriberAccount
+from tests.demo.conftest import FAST_HASHERS, run_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +134,24 @@ def test_demo_login_and_role_users(demo_output):
         assert set(Membership.objects.filter(user=user).values_list("role", flat=True)) == {role}
 
 
+def test_a_subscriber_portal_login_for_a_demo_customer(demo_output, client):
+    """`quita demo` opens a portal account for a steady customer and prints its CPF with the known password."""
+    account = SubscriberAccount.objects.get()
+    customer = account.customers.get()
+    assert customer.person_type == "PF" and customer.emails and customer.entity.name == "Fibra Sul Telecom"
+    assert customer.invoices.filter(status="paid").exists() and customer.invoices.filter(status="unpaid").exists()
+    assert f"CPF {cpf.format(account.document)} / {DEMO_SUBSCRIBER_PASSWORD}" in demo_output
+    assert "http://127.0.0.1:8000/portal/" in demo_output
+    # The printed login works in the portal, and shows that customer's invoices.
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        response = client.post(
+            "/portal/login/", {"document": cpf.format(account.document), "password": DEMO_SUBSCRIBER_PASSWORD}
+        )
+    assert response.status_code == 302
+    home = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="pt-br").content.decode()
+    assert customer.invoices.filter(status="unpaid").first().number in home
+
+
 def test_output_names_the_login_and_the_time(demo_output):
     """The command prints the login, the pages to open and how long the build took."""
     assert "demo / demo" in demo_output
@@ -168,6 +188,9 @@ def test_refuses_a_database_with_other_entities(demo_output):
 def test_reset_rebuilds_the_same_data(demo_output):
     """The seed makes a rebuild identical: same customers, same invoice totals."""
     before = _fingerprint()
+    accounts_before = list(SubscriberAccount.objects.values_list("document", flat=True))
     run_demo("--customers", "30", "--reset")
     assert Entity.objects.count() == 2
     assert _fingerprint() == before
+    # The portal login went with the old demo and came back for the same customer.
+    assert list(SubscriberAccount.objects.values_list("document", flat=True)) == accounts_before

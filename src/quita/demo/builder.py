@@ -43,6 +43,7 @@ from quita.customers.models import Contract, ContractStatus, Customer, Product, 
 from quita.demo import data
 from quita.payments import services as payment_services
 from quita.payments.models import Payment, PaymentMethodKind
+from quita.portal import services as portal_services
 
 SEED = 2025
 DEFAULT_CUSTOMERS = 300
@@ -56,6 +57,9 @@ DEMO_USERS: tuple[tuple[str, str, bool, str], ...] = (
     ("collector", Role.COLLECTIONS_OPERATOR, False, "Joana Lima"),
     ("viewer", Role.READ_ONLY, False, "Vitor Souza"),
 )
+
+# The subscriber-portal login the demo opens for one of its customers (whose CPF `quita demo` prints).
+DEMO_SUBSCRIBER_PASSWORD = "assinante-demo"
 
 # Same-day events run in this order: money received before the day's billing run picks up its credits.
 _SETTLE, _PAY, _VOID, _RUN = range(4)
@@ -138,8 +142,16 @@ def demo_purge() -> int:
     deletion are found from the ProtectedError and deleted first, so models that other apps add
     later are covered without being listed here.
     """
+    from quita.portal.models import SubscriberAccount
+
     with transaction.atomic():
-        return _delete_with_dependents(Entity.objects.filter(cnpj__in=[spec.cnpj for spec in data.ENTITIES]))
+        entities = Entity.objects.filter(cnpj__in=[spec.cnpj for spec in data.ENTITIES])
+        # Portal accounts of demo customers only (the demo login among them) go with them.
+        accounts = SubscriberAccount.objects.filter(customers__entity__in=entities).exclude(
+            customers__in=Customer.objects.exclude(entity__in=entities)
+        )
+        deleted, _ = SubscriberAccount.objects.filter(pk__in=list(accounts.values_list("pk", flat=True))).delete()
+        return deleted + _delete_with_dependents(entities)
 
 
 def _delete_with_dependents(queryset, depth: int = 0) -> int:
@@ -256,6 +268,7 @@ class _Builder:
         self._schedule_billing_runs()
         self._run_timeline()
         self._close_cancelled_contracts()
+        self._open_portal_login()
 
     def _create_users(self) -> None:
         """The demo login and one user per role (password = username). No service exists for users."""
@@ -766,3 +779,43 @@ class _Builder:
                     contract=subscriber.contract, actor=clerk, status=ContractStatus.CANCELLED
                 )
                 customer_services.customer_update(customer=subscriber.customer, actor=clerk, is_active=False)
+
+    def _open_portal_login(self) -> None:
+        """A portal login for a steady customer of the first entity: a person with an e-mail, an active
+        contract, paid invoices and an open one (the lowest id among those, so the same seed picks the same)."""
+        today = self.companies[0].today
+        candidates = [
+            s
+            for s in sorted(self.subscribers.values(), key=lambda s: s.customer.pk)
+            if s.company is self.companies[0] and s.customer.person_type == "PF" and s.customer.emails
+        ]
+
+        def fits(subscriber: _Subscriber) -> bool:
+            invoices = Invoice.objects.filter(customer=subscriber.customer)
+            return (
+                subscriber.contract.end_date is None
+                and subscriber.delinquent_from is None
+                and invoices.filter(status=InvoiceStatus.PAID).exists()
+                and invoices.filter(status=InvoiceStatus.UNPAID, due_date__gte=today).exists()
+            )
+
+        chosen = next((s for s in candidates if fits(s)), candidates[0] if candidates else None)
+        if chosen is not None:
+            portal_services.portal_account_open(
+                customer=chosen.customer, actor=self.users["clerk"], password=DEMO_SUBSCRIBER_PASSWORD
+            )
+
+
+def demo_portal_login() -> tuple[str, str] | None:
+    """The demo's subscriber-portal login: (formatted CPF, customer name), or None."""
+    from quita.portal.models import SubscriberAccount
+
+    account = (
+        SubscriberAccount.objects.filter(customers__entity__in=demo_entities(), password_set_at__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if account is None:
+        return None
+    customer = account.customers.order_by("pk").first()
+    return cpf_number.format(account.document), customer.name if customer else ""

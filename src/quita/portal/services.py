@@ -166,6 +166,19 @@ def portal_password_set(*, account: SubscriberAccount, password: str, confirmati
     return account
 
 
+@transaction.atomic
+def portal_account_open(*, customer: Customer, actor, password: str) -> SubscriberAccount:
+    """Open (or reset) the portal account of the customer's CPF/CNPJ with a given password.
+
+    For set-up by the system (`quita demo`'s subscriber login); people choose their own password through the
+    e-mailed link (`portal_access_send`). Django's password validators apply.
+    """
+    ensure_permission(actor=actor, entity=customer.entity_id, action="manage_customers")
+    account = _account_for(customer.document)
+    account_link_customers(account)
+    return portal_password_set(account=account, password=password, confirmation=password)
+
+
 def portal_login(*, document: str, password: str, ip: str) -> SubscriberAccount:
     """Check a CPF/CNPJ and password; every attempt is recorded and the limits are checked first."""
     document = document_clean(document)

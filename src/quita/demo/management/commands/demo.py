@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from quita.demo.builder import (
     DEFAULT_CUSTOMERS,
+    DEMO_SUBSCRIBER_PASSWORD,
     SEED,
     demo_build,
     demo_exists,
+    demo_portal_login,
     demo_purge,
     demo_summary,
     other_entities_exist,
@@ -91,6 +93,12 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(_("Demo login: demo / demo")))
         self.stdout.write(_("Other users (password = user name): manager, clerk, collector, viewer"))
+        portal_login = demo_portal_login()
+        if portal_login is not None:
+            self.stdout.write(
+                _("Subscriber portal (/portal/): CPF %(cpf)s / %(password)s (%(name)s)")
+                % {"cpf": portal_login[0], "password": DEMO_SUBSCRIBER_PASSWORD, "name": portal_login[1]}
+            )
         for label, path in self._pages():
             self.stdout.write(f"  {label:<16} http://127.0.0.1:{options['port']}{path}")
         if options["no_serve"]:
@@ -100,7 +108,12 @@ class Command(BaseCommand):
     def _pages(self) -> list[tuple[str, str]]:
         """The pages worth opening: the staff UI (once it exists), the admin and the API's documentation."""
         pages = []
-        for label, path in ((_("Quita"), "/"), (_("Admin"), "/admin/"), (_("API (Swagger)"), "/api/docs/")):
+        for label, path in (
+            (_("Quita"), "/"),
+            (_("Portal"), "/portal/"),
+            (_("Admin"), "/admin/"),
+            (_("API (Swagger)"), "/api/docs/"),
+        ):
             try:
                 resolve(path)
             except Resolver404:

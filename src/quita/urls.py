@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from quita.banking.urls import customer_patterns as banking_customers
 from quita.banking.urls import portal_patterns as banking_portal
 from quita.banking.urls import web_patterns as banking_web
 from quita.core.api import ActivityViewSet, EntityViewSet, TokenView
@@ -36,6 +37,7 @@ urlpatterns = [
     path("cards/", include("quita.payments.urls")),
     path("portal/banking/", include(banking_portal)),
     path("billing/", include(banking_web)),
+    path("customers/", include(banking_customers)),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("quita.portal.urls")),

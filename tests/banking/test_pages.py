@@ -1,21 +1,25 @@
-"""The printable boleto (ITF barcode decoded back, PIX QR), the subscriber's bank-choice flow, the staff upload."""
+"""The printable boleto (ITF barcode decoded back, PIX QR); the staff pages (return upload, needs attention, an
+invoice's boleto and PIX, a contract's wallet) with their permissions; the subscriber's bank-choice flow on the portal
+login (tests/banking/test_portal_flow.py)."""
 
 from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from quita.banking import services
-from quita.banking.models import Boleto
+from quita.banking.models import AttentionItem, Boleto
 from quita.banking.pix import brcode
-from quita.banking.portal_views import invoice_pay_url
 from quita.banking.printing import boleto_context, itf_svg
+from quita.core.models import ActivityLog, Role
 from quita.customers import services as customer_services
 from tests.banking.test_round_trip import bank_return
+from tests.conftest import make_user
 
 ITF_DIGITS = {
     "nnwwn": "0",
@@ -69,25 +73,6 @@ def chooser_invoice(entity, make_customer, make_wallet, ledger):
     return ledger.invoice(customer)
 
 
-def test_portal_flow_pick_a_bank_then_print(chooser_invoice, clock):
-    client = Client()
-    url = invoice_pay_url(chooser_invoice)
-    page = client.get(url)
-    assert page.status_code == 200 and b"Pay invoice" in page.content or b"Pagar fatura" in page.content
-    banks = client.get(url + "?print=1")
-    assert b"Bradesco" in banks.content and "Itaú".encode() in banks.content
-    itau = services.bank_choices(chooser_invoice)[1]
-    chosen = client.post(url, {"wallet": itau.pk})
-    assert chosen.status_code == 302
-    boleto = Boleto.objects.get(invoice=chooser_invoice)
-    assert boleto.wallet == itau
-    printed = client.get(chosen["Location"])
-    assert printed.status_code == 200
-    assert boleto.digitable_line.encode() in printed.content
-    assert b"30" in printed.content and b"<svg" in printed.content
-    assert client.get(url.replace(url.split("/")[-2], "forged")).status_code == 404
-
-
 def test_printable_page_has_the_pix_qr_of_the_wallet_key(make_wallet, make_invoice, clerk, clock):
     wallet = make_wallet("001")
     boleto = services.boleto_issue(invoice_id=make_invoice("99.90").pk, wallet_id=wallet.pk, actor=clerk)
@@ -95,22 +80,185 @@ def test_printable_page_has_the_pix_qr_of_the_wallet_key(make_wallet, make_invoi
     decoded = brcode.parse(context["pix_payload"])
     assert (decoded["key"], decoded["amount"], decoded["crc_ok"]) == ("cobranca@fibrasul.example", "99.90", True)
     assert context["pix_qr"].startswith("<svg") and context["awaiting"]
+    assert decode_itf(context["itf"]) == boleto.barcode
+
+
+def staff(user, language="en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer(entity):
+    return make_user("viewer", entity, Role.READ_ONLY)
 
 
 def test_staff_upload_page(make_wallet, make_invoice, clerk, clock):
     wallet = make_wallet("237")
     boleto = services.boleto_issue(invoice_id=make_invoice("50.00").pk, wallet_id=wallet.pk, actor=clerk)
-    from decimal import Decimal
-
     content = bank_return(wallet, [(boleto, {"occurrence": "06", "paid_amount": Decimal("50.00")})])
-    client = Client()
-    client.force_login(clerk)
-    page = client.post(
+    client = staff(clerk)
+    page = client.get("/billing/bank-returns/upload/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="/static/vendor/bootstrap/css/bootstrap.min.css"' in html  # the staff UI's frame
+    assert 'href="/billing/needs-attention/"' in html and 'type="file"' in html
+    done = client.post(
         "/billing/bank-returns/upload/", {"entity": wallet.entity_id, "file": SimpleUploadedFile("CB.RET", content)}
     )
-    assert page.status_code == 200
-    assert b"CB.RET" in page.content
+    assert done.status_code == 200
+    assert b"CB.RET" in done.content and b'id="import-result"' in done.content
     boleto.refresh_from_db()
     assert boleto.status == "paid"
-    assert client.get("/billing/needs-attention/").status_code == 200
+    again = client.post(
+        "/billing/bank-returns/upload/", {"entity": wallet.entity_id, "file": SimpleUploadedFile("CB.RET", content)}
+    )
+    assert b"nothing changed" in again.content
     assert Client().get("/billing/needs-attention/").status_code == 302
+
+
+def test_upload_refuses_a_malformed_file_where_it_happens(make_wallet, clerk, clock):
+    wallet = make_wallet("237")
+    page = staff(clerk, "pt-br").post(
+        "/billing/bank-returns/upload/",
+        {"entity": wallet.entity_id, "file": SimpleUploadedFile("X.RET", b"not a cnab file\r\n")},
+    )
+    assert page.status_code == 400
+    assert 'class="invalid-feedback d-block" id="id_file_error"' in page.content.decode()
+
+
+def test_read_only_sees_no_form_or_buttons_and_posts_get_403(viewer, make_wallet, make_invoice, clerk, clock):
+    wallet = make_wallet("237")
+    invoice = make_invoice("50.00")
+    boleto = services.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk)
+    client = staff(viewer)
+    upload = client.get("/billing/bank-returns/upload/")
+    assert upload.status_code == 200 and b'type="file"' not in upload.content
+    assert client.post("/billing/bank-returns/upload/", {"entity": wallet.entity_id}).status_code == 403
+    detail = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert boleto.digitable_line in detail and "Issue boleto" not in detail and "Create PIX charge" not in detail
+    assert client.get(f"/billing/invoices/{invoice.pk}/boleto/").status_code == 403
+    assert client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk}).status_code == 403
+    assert client.post(f"/billing/invoices/{invoice.pk}/pix/").status_code == 403
+    # Reading is every role's right: print and PDF.
+    assert client.get(f"/billing/boletos/{boleto.pk}/").status_code == 200
+    assert client.get(f"/billing/boletos/{boleto.pk}/pdf/")["Content-Type"] == "application/pdf"
+    assert Boleto.objects.count() == 1
+
+
+def test_staff_issue_a_boleto_from_the_invoice_page(make_wallet, make_invoice, clerk, clock):
+    wallet = make_wallet("341")
+    invoice = make_invoice("80.00")
+    client = staff(clerk)
+    before = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert "No boleto was issued for this invoice." in before and "Issue boleto" in before
+    modal = client.get(f"/billing/invoices/{invoice.pk}/boleto/", HTTP_HX_REQUEST="true")
+    assert modal.status_code == 200 and f'value="{wallet.pk}"'.encode() in modal.content
+    issued = client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk}, HTTP_HX_REQUEST="true")
+    assert issued.status_code == 200 and issued["HX-Refresh"] == "true"
+    boleto = Boleto.objects.get(invoice=invoice)
+    page = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+    assert boleto.digitable_line in page
+    assert "Awaiting registration" in page
+    assert f"/billing/boletos/{boleto.pk}/pdf/" in page and f"/billing/boletos/{boleto.pk}/" in page
+    assert invoice.pix_charges.get().payload in page  # the PIX of the boleto's wallet key, copia e cola
+    printed = client.get(f"/billing/boletos/{boleto.pk}/")
+    assert boleto.digitable_line.encode() in printed.content
+    pdf = client.get(f"/billing/boletos/{boleto.pk}/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "attachment" in pdf["Content-Disposition"]
+
+
+def test_staff_pix_charge_without_boleto(make_wallet, make_invoice, clerk, clock):
+    make_wallet("001")
+    invoice = make_invoice("30.00")
+    client = staff(clerk)
+    response = client.post(f"/billing/invoices/{invoice.pk}/pix/")
+    assert response.status_code == 302
+    charge = invoice.pix_charges.get()
+    assert brcode.parse(charge.payload)["amount"] == "30.00"
+    assert charge.payload in client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+
+
+def test_another_entitys_boleto_is_404(make_wallet, make_invoice, clerk, other_entity, clock):
+    wallet = make_wallet("237")
+    boleto = services.boleto_issue(invoice_id=make_invoice("10.00").pk, wallet_id=wallet.pk, actor=clerk)
+    outsider = staff(make_user("outsider", other_entity, Role.ADMINISTRATOR))
+    assert outsider.get(f"/billing/boletos/{boleto.pk}/").status_code == 404
+    assert outsider.get(f"/billing/boletos/{boleto.pk}/pdf/").status_code == 404
+    assert outsider.post(f"/billing/invoices/{boleto.invoice_id}/boleto/", {"wallet": wallet.pk}).status_code == 404
+
+
+def test_needs_attention_list_and_resolve(make_wallet, clerk, viewer, clock):
+    wallet = make_wallet("237")
+    services.pix_received(
+        entity_id=wallet.entity_id,
+        end_to_end_id="E0000000020250210000000000000001",
+        txid="UNKNOWN1",
+        amount="12.34",
+        paid_at=clock.now,
+    )
+    item = AttentionItem.objects.get()
+    listed = staff(clerk).get("/billing/needs-attention/").content.decode()
+    assert "PIX for an unknown txid" in listed and "R$" in listed and "Resolve" in listed
+    assert ">Resolve</button>" not in staff(viewer).get("/billing/needs-attention/").content.decode()
+    assert staff(viewer).post(f"/billing/needs-attention/{item.pk}/resolve/", {"resolution": "x"}).status_code == 403
+    resolved = staff(clerk).post(f"/billing/needs-attention/{item.pk}/resolve/", {"resolution": "Refunded by PIX"})
+    assert resolved.status_code == 302
+    item.refresh_from_db()
+    assert item.resolved_at is not None and item.resolution == "Refunded by PIX"
+    assert "Refunded by PIX" not in staff(clerk).get("/billing/needs-attention/").content.decode()
+    assert "Refunded by PIX" in staff(clerk).get("/billing/needs-attention/?state=resolved").content.decode()
+
+
+def test_navigation_has_the_banking_pages_under_billing(clerk, entity):
+    html = staff(clerk, "pt-br").get("/billing/invoices/").content.decode()
+    assert 'href="/billing/bank-returns/upload/"' in html and 'href="/billing/needs-attention/"' in html
+    assert "Arquivos de retorno" in html
+
+
+def test_contract_wallet_screen(entity, make_customer, make_wallet, clerk, viewer, clock):
+    chooser = services.wallet_create(entity=entity, actor=None, name="Fatura", kind="invoice")
+    bradesco = make_wallet("237")
+    customer = make_customer()
+    contract = customer_services.contract_create(
+        customer=customer, actor=None, billing_day=1, due_day=10, start_date=datetime.date(2025, 1, 1)
+    )
+    client = staff(clerk)
+    overview = client.get(f"/customers/{customer.pk}/").content.decode()
+    url = f"/customers/{customer.pk}/contracts/{contract.pk}/"
+    assert f'href="{url}"' in overview
+    page = client.get(url).content.decode()
+    assert "Billing" in page and f'value="{chooser.pk}"' in page and f'value="{bradesco.pk}"' in page
+    assert "the subscriber chooses the bank" in page
+    saved = client.post(url, {"wallet": chooser.pk})
+    assert saved.status_code == 302 and saved["Location"] == url
+    contract.refresh_from_db()
+    assert contract.wallet == chooser
+    assert "Fatura" in client.get(f"/customers/{customer.pk}/").content.decode()
+    assert ActivityLog.objects.filter(object_id=contract.pk, action="update").exists()
+    # Read-only: the form is disabled, no save button, a post is 403 and changes nothing.
+    seen = staff(viewer).get(url).content.decode()
+    assert "<fieldset disabled>" in seen and ">Save</button>" not in seen
+    assert staff(viewer).post(url, {"wallet": bradesco.pk}).status_code == 403
+    contract.refresh_from_db()
+    assert contract.wallet == chooser
+    cleared = client.post(url, {"wallet": ""})
+    assert cleared.status_code == 302
+    contract.refresh_from_db()
+    assert contract.wallet is None
+
+
+def test_contract_wallet_screen_refuses_another_entitys_wallet(
+    entity, other_entity, make_customer, make_wallet, clerk, clock
+):
+    foreign = make_wallet("237", target=other_entity)
+    customer = make_customer()
+    contract = customer_services.contract_create(
+        customer=customer, actor=None, billing_day=1, due_day=10, start_date=datetime.date(2025, 1, 1)
+    )
+    page = staff(clerk).post(f"/customers/{customer.pk}/contracts/{contract.pk}/", {"wallet": foreign.pk})
+    assert page.status_code == 422
+    contract.refresh_from_db()
+    assert contract.wallet is None

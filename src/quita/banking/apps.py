@@ -6,3 +6,9 @@ class BankingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "quita.banking"
     verbose_name = _("Banking")
+
+    def ready(self):
+        from quita.banking.payment_block import invoice_payment_block
+        from quita.documents.selectors import payment_block_register
+
+        payment_block_register(invoice_payment_block)

@@ -374,6 +374,9 @@ def _issue(*, invoice: Invoice, wallet: Wallet, actor) -> Boleto:
         summary=f"boleto {boleto.our_number_display} {wallet.bank} {invoice.number} {amount:.2f}",
         after=snapshot(boleto, BOLETO_FIELDS),
     )
+    if wallet.pix_key and not PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).exists():
+        # The printed boleto carries a PIX QR: its txid must be known when the PIX arrives (else "unknown txid").
+        _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
     return boleto
 
 
@@ -968,22 +971,60 @@ def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) 
     charge = PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).first()
     if charge is not None and charge.status == PixChargeStatus.ACTIVE:
         return charge
-    entity = invoice.entity
-    name, city = entity.legal_name or entity.name, getattr(entity, "city", "") or "BRASIL"
     if provider is None:
-        payload = brcode.make_static(key=wallet.pix_key, name=name, city=city, amount=invoice.balance, txid=txid)
-        kind, location, provider_name = PixChargeKind.STATIC, "", ""
-    else:
-        from quita.banking.pix.provider import PixProviderError
+        return _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
+    from quita.banking.pix.provider import PixProviderError
 
-        try:
-            created = _create_at_psp(provider, txid, wallet, invoice, entity)
-        except PixProviderError as error:
-            raise Conflict(
-                _("The PIX provider refused the charge: %(reason)s") % {"reason": error}, code="pix_provider_error"
-            ) from None
-        payload = created.payload or brcode.make_dynamic(location=created.location, name=name, city=city)
-        kind, location, provider_name = PixChargeKind.DUE, created.location, provider.name
+    entity = invoice.entity
+    try:
+        created = _create_at_psp(provider, txid, wallet, invoice, entity)
+    except PixProviderError as error:
+        raise Conflict(
+            _("The PIX provider refused the charge: %(reason)s") % {"reason": error}, code="pix_provider_error"
+        ) from None
+    payload = created.payload or brcode.make_dynamic(
+        location=created.location, name=entity.legal_name or entity.name, city=_pix_city(entity)
+    )
+    return _record_pix_charge(
+        invoice=invoice,
+        wallet=wallet,
+        actor=actor,
+        kind=PixChargeKind.DUE,
+        txid=txid,
+        payload=payload,
+        location=created.location,
+        provider_name=provider.name,
+    )
+
+
+def _pix_city(entity) -> str:
+    return getattr(entity, "city", "") or "BRASIL"
+
+
+def _static_pix_charge(*, invoice: Invoice, wallet: Wallet, actor) -> PixCharge:
+    """The invoice's static BR Code (the wallet's key, the invoice's txid, its balance), recorded as a charge so that
+    the PIX it brings is matched by its txid."""
+    from quita.banking.pix import brcode
+
+    entity = invoice.entity
+    txid = invoice_txid(invoice, dynamic=False)
+    if PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).exists():
+        raise Conflict(_("This invoice's PIX charge was closed."), code="pix_charge_closed")
+    payload = brcode.make_static(
+        key=wallet.pix_key,
+        name=entity.legal_name or entity.name,
+        city=_pix_city(entity),
+        amount=invoice.balance,
+        txid=txid,
+    )
+    return _record_pix_charge(
+        invoice=invoice, wallet=wallet, actor=actor, kind=PixChargeKind.STATIC, txid=txid, payload=payload
+    )
+
+
+def _record_pix_charge(
+    *, invoice: Invoice, wallet: Wallet, actor, kind: str, txid: str, payload: str, location="", provider_name=""
+) -> PixCharge:
     charge = PixCharge.objects.create(
         entity_id=invoice.entity_id,
         wallet=wallet,
@@ -999,7 +1040,7 @@ def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) 
     )
     activity_record(
         entity_id=invoice.entity_id,
-        actor=actor,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         action=ActivityAction.CREATE,
         obj=charge,
         customer_id=invoice.customer_id,

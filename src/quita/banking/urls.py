@@ -1,4 +1,5 @@
-"""Pages of banking: the subscriber's boleto flow (/portal/…) and the staff's return upload (/billing/…)."""
+"""Pages of banking: the subscriber's boleto flow (/portal/banking/…), the staff's pages (/billing/…) and a contract's
+billing settings (/customers/…)."""
 
 from django.urls import path
 
@@ -6,8 +7,15 @@ from quita.banking import portal_views, web_views
 
 portal_patterns = (
     [
-        path("invoice/<str:token>/", portal_views.invoice_pay, name="invoice-pay"),
-        path("invoice/<str:token>/boleto/<int:boleto_id>/", portal_views.boleto_page, name="boleto"),
+        path("invoices/<int:pk>/boleto/", portal_views.boleto_start, name="boleto-start"),
+        path("invoices/<int:pk>/banks/", portal_views.bank_choice, name="banks"),
+        path("invoices/<int:pk>/pix/", portal_views.pix_create, name="pix"),
+        path("boletos/<int:pk>/", portal_views.boleto_page, name="boleto"),
+        path("boletos/<int:pk>/print/", portal_views.boleto_print, name="boleto-print"),
+        path("boletos/<int:pk>/pdf/", portal_views.boleto_pdf_view, name="boleto-pdf"),
+        # The signed links of before the portal login: they land on the same pages after the login.
+        path("invoice/<str:token>/", portal_views.signed_invoice, name="invoice-pay"),
+        path("invoice/<str:token>/boleto/<int:boleto_id>/", portal_views.signed_boleto, name="signed-boleto"),
     ],
     "banking-portal",
 )
@@ -15,6 +23,15 @@ web_patterns = (
     [
         path("bank-returns/upload/", web_views.return_upload, name="return-upload"),
         path("needs-attention/", web_views.attention_list, name="attention"),
+        path("needs-attention/<int:pk>/resolve/", web_views.attention_resolve, name="attention-resolve"),
+        path("invoices/<int:pk>/boleto/", web_views.boleto_issue, name="boleto-issue"),
+        path("invoices/<int:pk>/pix/", web_views.pix_create, name="pix-create"),
+        path("boletos/<int:pk>/", web_views.boleto_print, name="boleto"),
+        path("boletos/<int:pk>/pdf/", web_views.boleto_pdf_view, name="boleto-pdf"),
     ],
     "banking-web",
+)
+customer_patterns = (
+    [path("<int:pk>/contracts/<int:contract_id>/", web_views.contract_edit, name="contract-edit")],
+    "banking-customers",
 )

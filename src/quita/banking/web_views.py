@@ -1,57 +1,292 @@
-"""Staff pages of banking: upload a bank return file and see what it did; the needs-attention list."""
+"""Staff pages of banking (in the staff UI's frame): the return upload, the needs-attention list, an invoice's boleto
+and PIX (issue, print, PDF), and a contract's billing wallet. Thin views over banking.services and selectors."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
-from quita.banking import services
-from quita.banking.models import AttentionItem
+from quita.banking import selectors, services
+from quita.banking.models import AttentionItem, Boleto, Wallet
+from quita.banking.printing import boleto_html, boleto_pdf, boleto_pdf_filename
 from quita.core.errors import DomainError
-from quita.core.selectors import entities_for_user
+from quita.core.models import Entity
+from quita.customers import services as customer_services
+from quita.customers.models import Contract
+from quita.web.common import done, form_error, modal, paginate, require, scoped_customer, scoped_invoice
+from quita.web.context import staff_view, user_actions, user_entities
 
 
 class ReturnUploadForm(forms.Form):
-    """A return file (retorno) for one of the user's entities."""
+    """A return file (retorno) for one of the user's entities where they may record payments."""
 
-    entity = forms.ModelChoiceField(queryset=None, label=_("Entity"))
+    entity = forms.ModelChoiceField(queryset=None, label=_("Company"))
     file = forms.FileField(label=_("Return file"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, entities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entity"].queryset = entities_for_user(user)
+        self.fields["entity"].queryset = entities
+        if len(entities) == 1:
+            self.fields["entity"].initial = entities[0].pk
 
 
-@login_required
+def _entities_allowing(request, action: str) -> list:
+    return [entity for entity in user_entities(request) if action in user_actions(request, entity)]
+
+
+@staff_view
 def return_upload(request):
     """Upload a return file: counts, refused lines and the records that need attention."""
-    form = ReturnUploadForm(request.POST or None, request.FILES or None, user=request.user)
-    result, error = None, None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = services.return_import(
-                entity_id=form.cleaned_data["entity"].pk,
-                content=upload.read(),
-                filename=upload.name,
-                actor=request.user,
-            )
-        except DomainError as problem:
-            error = problem
+    allowed = _entities_allowing(request, "record_payments")
+    if request.method == "POST" and not allowed:
+        require(request, request.entity, "record_payments")
+    queryset = Entity.objects.filter(pk__in=[entity.pk for entity in allowed]).order_by("name")
+    form = ReturnUploadForm(request.POST or None, request.FILES or None, entities=queryset)
+    result, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.return_import(
+                    entity_id=form.cleaned_data["entity"].pk,
+                    content=upload.read(),
+                    filename=upload.name,
+                    actor=request.user,
+                )
+            except DomainError as problem:
+                form_error(form, problem)
+                status = problem.status
+        else:
+            status = 422
     attention = []
     if result is not None:
         attention = AttentionItem.objects.filter(return_record__return_file=result.return_file)
-    return render(
-        request, "banking/return_upload.html", {"form": form, "result": result, "error": error, "attention": attention}
-    )
+    context = {"form": form if allowed else None, "result": result, "attention": attention}
+    return render(request, "banking/web/return_upload.html", context, status=status)
 
 
-@login_required
+@staff_view
+@require_GET
 def attention_list(request):
     """Needs attention: money kept but not applied by itself, open first."""
-    items = AttentionItem.objects.filter(entity__in=entities_for_user(request.user)).order_by(
-        "resolved_at", "-created_at"
-    )[:500]
-    return render(request, "banking/attention_list.html", {"items": items})
+    state = request.GET.get("state", "open")
+    items = AttentionItem.objects.filter(entity__in=[e.pk for e in user_entities(request)]).select_related("entity")
+    if state == "open":
+        items = items.filter(resolved_at__isnull=True)
+    elif state == "resolved":
+        items = items.filter(resolved_at__isnull=False)
+    else:
+        state = "all"
+    page = paginate(request, items.order_by("-created_at", "-id"), per_page=50)
+    resolvable = {e.pk for e in _entities_allowing(request, "record_payments")}
+    return render(request, "banking/web/attention_list.html", {"page": page, "state": state, "resolvable": resolvable})
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("What was done"), max_length=255)
+
+
+@staff_view
+def attention_resolve(request, pk: int):
+    """Mark a needs-attention item resolved, saying what was done (a modal)."""
+    item = get_object_or_404(AttentionItem, pk=pk, entity__in=[e.pk for e in user_entities(request)])
+    require(request, item.entity, "record_payments")
+    form = ResolveForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.attention_resolve(
+                    item_id=item.pk, actor=request.user, resolution=form.cleaned_data["resolution"]
+                )
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                return done(request, gettext("Marked as resolved."), reverse("banking-web:attention"))
+        else:
+            status = 422
+    return modal(request, "banking/web/attention_resolve.html", {"item": item, "form": form}, status)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# An invoice's boleto and PIX
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class BoletoIssueForm(forms.Form):
+    wallet = forms.ModelChoiceField(queryset=None, label=_("Bank wallet"), empty_label=None)
+
+    def __init__(self, *args, wallets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wallet"].queryset = wallets
+
+
+@staff_view
+def boleto_issue(request, pk: int):
+    """Issue a boleto for an unpaid invoice from one of the entity's bank wallets (a modal)."""
+    invoice = scoped_invoice(request, pk)
+    require(request, invoice.entity, "generate_invoices")
+    wallets = selectors.entity_bank_wallets(invoice.entity_id)
+    contract_wallet = services.invoice_wallet(invoice)
+    initial = {"wallet": contract_wallet.pk} if contract_wallet is not None and contract_wallet.kind == "bank" else {}
+    form = BoletoIssueForm(request.POST or None, wallets=wallets, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                boleto = services.boleto_issue(
+                    invoice_id=invoice.pk, wallet_id=form.cleaned_data["wallet"].pk, actor=request.user
+                )
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                message = gettext("Boleto %(number)s issued: awaiting registration at the bank.") % {
+                    "number": boleto.our_number_display
+                }
+                return done(request, message, reverse("web:invoice", args=[invoice.pk]))
+        else:
+            status = 422
+    return modal(request, "banking/web/boleto_issue.html", {"invoice": invoice, "form": form}, status)
+
+
+@staff_view
+@require_POST
+def pix_create(request, pk: int):
+    """Create the invoice's PIX charge from the boleto's or the contract's wallet with a PIX key."""
+    invoice = scoped_invoice(request, pk)
+    require(request, invoice.entity, "generate_invoices")
+    wallet = _pix_wallet_for_staff(invoice)
+    next_url = reverse("web:invoice", args=[invoice.pk])
+    if wallet is None:
+        messages.error(request, gettext("No bank wallet of this company has a PIX key."))
+        return redirect(next_url)
+    try:
+        services.pix_charge_create(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, str(error.detail))
+        return redirect(next_url)
+    return done(request, gettext("PIX charge created."), next_url)
+
+
+def _pix_wallet_for_staff(invoice):
+    boletos = selectors.invoice_open_boletos(invoice)
+    for boleto in boletos:
+        if boleto.wallet.pix_key:
+            return boleto.wallet
+    wallet = selectors.pix_wallet(invoice)
+    if wallet is not None:
+        return wallet
+    return selectors.entity_bank_wallets(invoice.entity_id).exclude(pix_key="").first()
+
+
+def _staff_boleto(request, pk: int) -> Boleto:
+    boleto = (
+        Boleto.objects.select_related("wallet", "invoice", "customer", "entity")
+        .filter(pk=pk, entity__in=[e.pk for e in user_entities(request)])
+        .first()
+    )
+    if boleto is None:
+        raise Http404
+    return boleto
+
+
+@staff_view
+@require_GET
+def boleto_print(request, pk: int):
+    """The printable boleto (any member of the entity may read it)."""
+    return HttpResponse(boleto_html(_staff_boleto(request, pk), request=request))
+
+
+@staff_view
+@require_GET
+def boleto_pdf_view(request, pk: int):
+    boleto = _staff_boleto(request, pk)
+    return pdf_response(boleto, inline=request.GET.get("inline") == "1")
+
+
+def pdf_response(boleto: Boleto, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(boleto_pdf(boleto), content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{boleto_pdf_filename(boleto)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Contracts → edit → Billing → Wallet → save
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class ContractBillingForm(forms.Form):
+    wallet = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Wallet"),
+        empty_label=_("No wallet"),
+        help_text=_('A wallet of kind "invoice" lets the subscriber choose the bank when paying.'),
+    )
+
+    def __init__(self, *args, wallets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wallet"].queryset = wallets
+        self.fields["wallet"].label_from_instance = _wallet_label
+
+
+def _wallet_label(wallet) -> str:
+    if wallet.kind == "invoice":
+        return gettext("%(name)s (invoice: the subscriber chooses the bank)") % {"name": wallet.name}
+    return f"{wallet.name} — {wallet.get_bank_display()}"
+
+
+@staff_view
+def contract_edit(request, pk: int, contract_id: int):
+    """A contract's edit page; its Billing section sets the wallet (contract_update)."""
+    customer = scoped_customer(request, pk)
+    contract = get_object_or_404(Contract, pk=contract_id, customer=customer)
+    can_edit = "manage_customers" in user_actions(request, customer.entity)
+    if request.method == "POST" and not can_edit:
+        require(request, customer.entity, "manage_customers")
+    wallets = selectors.entity_wallets(customer.entity_id)
+    if contract.wallet_id:
+        wallets = Wallet.objects.filter(pk__in=[*wallets.values_list("pk", flat=True), contract.wallet_id]).order_by(
+            "kind", "bank", "name"
+        )
+    form = ContractBillingForm(request.POST or None, wallets=wallets, initial={"wallet": contract.wallet_id})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                customer_services.contract_update(
+                    contract=contract, actor=request.user, wallet=form.cleaned_data["wallet"]
+                )
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                return done(
+                    request,
+                    gettext("Contract #%(id)s saved.") % {"id": contract.pk},
+                    reverse("banking-customers:contract-edit", args=[customer.pk, contract.pk]),
+                )
+        else:
+            status = 422
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    context = {
+        "customer": customer,
+        "contract": contract,
+        "services": contract.services.select_related("product", "category").order_by("start_date", "pk"),
+        "form": form,
+        "can_edit": can_edit,
+        "tab": "overview",
+    }
+    return render(request, "banking/web/contract_edit.html", context, status=status)

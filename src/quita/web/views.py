@@ -94,7 +94,11 @@ def _customer_context(request, customer, tab: str) -> dict:
 @staff_view
 def customer_detail(request, pk: int):
     customer = scoped_customer(request, pk)
-    contracts = customer.contracts.prefetch_related("services__product", "services__category").order_by("-pk")
+    contracts = (
+        customer.contracts.select_related("wallet")
+        .prefetch_related("services__product", "services__category")
+        .order_by("-pk")
+    )
     context = _customer_context(request, customer, "overview")
     context.update(
         {

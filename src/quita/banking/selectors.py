@@ -1,0 +1,48 @@
+"""Reads of banking for pages and documents: an invoice's boletos and PIX charge, the wallets staff may choose."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from quita.banking.models import OPEN_BOLETO_STATUSES, Boleto, PixCharge, PixChargeStatus, Wallet, WalletKind
+from quita.billing.models import Invoice
+
+
+def invoice_boletos(invoice: Invoice) -> list[Boleto]:
+    """Every boleto of the invoice, newest first, with its wallet (staff see the closed ones too)."""
+    return list(Boleto.objects.filter(invoice=invoice).select_related("wallet").order_by("-created_at", "-id"))
+
+
+def invoice_open_boletos(invoice: Invoice) -> list[Boleto]:
+    """The invoice's boletos that can still be paid (awaiting registration or registered), newest first."""
+    return list(
+        Boleto.objects.filter(invoice=invoice, status__in=OPEN_BOLETO_STATUSES)
+        .select_related("wallet", "entity", "customer", "invoice")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invoice_pix_charge(invoice: Invoice) -> PixCharge | None:
+    """The invoice's active PIX charge (its copia-e-cola is what a payer may pay), or None."""
+    return PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).order_by("-created_at").first()
+
+
+def entity_bank_wallets(entity_id: int) -> QuerySet[Wallet]:
+    """The entity's active bank wallets (those that issue boletos), by bank and name."""
+    return Wallet.objects.filter(entity_id=entity_id, kind=WalletKind.BANK, is_active=True).order_by("bank", "name")
+
+
+def entity_wallets(entity_id: int) -> QuerySet[Wallet]:
+    """The wallets a contract may be billed through: the entity's active wallets, bank and "invoice" (chooser)."""
+    return Wallet.objects.filter(entity_id=entity_id, is_active=True).order_by("kind", "bank", "name")
+
+
+def pix_wallet(invoice: Invoice) -> Wallet | None:
+    """The wallet whose PIX key a subscriber may pay this invoice with: the contract's bank wallet, else the first
+    bank wallet on offer, that has a key."""
+    from quita.banking.services import bank_choices
+
+    for wallet in bank_choices(invoice):
+        if wallet.pix_key:
+            return wallet
+    return None

@@ -24,17 +24,22 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
+import time
 import urllib.request
 
 import pytest
+import stripe
 from playwright.sync_api import expect
 
+from quita.billing.models import InvoiceStatus
 from quita.core.selectors import entity_today
-from quita.payments.models import CardStatus, PaymentMethod, PaymentSettings
+from quita.payments import services
+from quita.payments.models import CardStatus, Payment, PaymentMethod, PaymentSettings, PaymentStatus
 from quita.portal import services as portal_services
 from quita.portal.models import SubscriberAccount
 from tests.billing.ledger import Ledger
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, open_modal
 from tests.payments.cards.stripe_local import DeclineProxy, LocalStripe
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -142,12 +147,14 @@ def type_card(page, scope, number: str, month: str = "12", year: str = "30", cvc
     field.locator("input[placeholder=cvc]").fill(cvc)
 
 
-def add_card(page, scope: str, number: str, *, replace_default: bool = False) -> None:
+def add_card(page, scope: str, number: str, *, replace_default: bool = False, screenshot=None) -> None:
     """Open "Add card", type the card, (tick "remove the previous default"), save; waits for the reload."""
     page.locator(f"{scope} details summary").click()
     type_card(page, scope, number)
     if replace_default:
         page.locator(f"{scope} input[name=replace_default]").check()
+    if screenshot is not None:
+        page.screenshot(path=str(screenshot), full_page=True)
     with page.expect_navigation():
         page.locator(f"{scope} [data-card-form] button[type=submit]").click()
 
@@ -179,7 +186,7 @@ def test_staff_add_a_card_in_the_billing_tab_set_default_and_remove(clerk_page, 
     expect(card_row(page, master)).to_contain_text("•••• 4444")
     expect(card_row(page, master).locator(".badge")).to_have_count(0)
     with page.expect_navigation():
-        card_row(page, master).get_by_role("button", name="Set as default").click()
+        card_row(page, master).get_by_role("button", name="Set as default", exact=True).click()
     expect(card_row(page, master).locator(".badge")).to_have_text("Default")
     expect(card_row(page, visa).locator(".badge")).to_have_count(0)
     master.refresh_from_db()
@@ -188,7 +195,7 @@ def test_staff_add_a_card_in_the_billing_tab_set_default_and_remove(clerk_page, 
 
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
-        card_row(page, visa).get_by_role("button", name="Remove").click()
+        card_row(page, visa).get_by_role("button", name="Remove", exact=True).click()
     expect(card_row(page, visa)).to_have_count(0)
     visa.refresh_from_db()
     assert visa.status == CardStatus.REMOVED and visa.removed_by is not None
@@ -212,14 +219,197 @@ def test_subscriber_adds_a_card_in_the_portal_sets_default_and_removes(portal_pa
     add_card(page, f"#cards-{customer.pk}", "5555555555554444")
     master = PaymentMethod.objects.get(customer=customer, last4="4444")
     with page.expect_navigation():
-        card_row(page, master).get_by_role("button", name="Definir como padrão").click()
+        card_row(page, master).get_by_role("button", name="Definir como padrão", exact=True).click()
     expect(card_row(page, master).locator(".badge")).to_have_text("Padrão")
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
-        card_row(page, visa).get_by_role("button", name="Remover").click()
+        card_row(page, visa).get_by_role("button", name="Remover", exact=True).click()
     expect(card_row(page, visa)).to_have_count(0)
     visa.refresh_from_db()
     master.refresh_from_db()
     assert visa.status == CardStatus.REMOVED and master.is_default
     page.screenshot(path=str(output / "cards-portal-desktop.png"), full_page=True)
     assert axe_violations(page) == []
+
+
+def _saved_card(customer, clerk, browser_stripe, number: str = "4242424242424242") -> PaymentMethod:
+    """A card saved earlier (setup → what Stripe.js does → save), as the customer's default."""
+    setup = services.card_setup_start(customer_id=customer.pk, actor=clerk)
+    browser_stripe.v1.setup_intents.confirm(
+        setup["setup_intent"],
+        params={
+            "client_secret": setup["client_secret"],
+            "payment_method_data": {
+                "type": "card",
+                "card": {"number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            },
+        },
+    )
+    return services.card_save(customer_id=customer.pk, actor=clerk, setup_intent=setup["setup_intent"])
+
+
+@pytest.fixture
+def browser_stripe(localstripe):
+    """The SDK against localstripe, for what happened before the test (a card saved long ago)."""
+    return stripe.StripeClient(SECRET_KEY, base_addresses={"api": localstripe.url}, max_network_retries=0)
+
+
+def _phone_and_axe(page, output, name: str, scope: str | None = None) -> None:
+    """Screenshots at desktop and 375 px, and axe-core without serious or critical violations at both."""
+    page.screenshot(path=str(output / f"{name}-desktop.png"), full_page=True)
+    assert axe_violations(page, scope) == []
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.reload()
+    page.screenshot(path=str(output / f"{name}-phone.png"), full_page=True)
+    assert axe_violations(page, scope) == []
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_workflow_6_staff_expired_card_replaced_and_the_retry_succeeds(
+    clerk_page, invoice_for, clerk, browser_stripe, stripe_proxy, output
+):
+    """The saved card expired after it was saved: the charge is declined with the clear sentence; staff add a new
+    card through Stripe.js as the default with "remove the previous default card" ticked; the retry is paid with a
+    new PaymentIntent."""
+    invoice = invoice_for("Carla Vencida", "119.90")
+    customer = invoice.customer
+    old = _saved_card(customer, clerk, browser_stripe)
+    stripe_proxy.decline(old.external_id, "expired_card")
+    page = clerk_page()
+    page.goto(f"/customers/{customer.pk}/billing/")
+    expect(card_row(page, old).locator(".badge")).to_have_text("Default")
+
+    def charge_in_the_pay_modal() -> None:
+        row = page.locator(f"#invoices-table tr[data-invoice='{invoice.pk}']")
+        row.get_by_role("button", name=f"Actions for invoice {invoice.number}").click()
+        open_modal(page, row.get_by_role("button", name="Pay"))
+        choice = page.locator("#pay-by-card select[name=payment_method]")
+        expect(choice).to_have_value(str(PaymentMethod.objects.get(customer=customer, is_default=True).pk))
+        with page.expect_navigation():
+            page.locator("#pay-by-card").get_by_role("button", name="Charge card").click()
+
+    charge_in_the_pay_modal()
+    expect(page.locator(".alert-danger")).to_contain_text(
+        "The card has expired. Add a new card (or choose another one) and set it as the default, then try again."
+    )
+    failed = Payment.objects.get(invoice=invoice)
+    assert (failed.status, failed.failure_code) == (PaymentStatus.FAILED, "expired_card")
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.UNPAID
+
+    shot = output / "cards-add-card-billing-tab-desktop.png"
+    add_card(page, "#payment-methods-card", "5555555555554444", replace_default=True, screenshot=shot)
+    new = PaymentMethod.objects.get(customer=customer, last4="4444")
+    old.refresh_from_db()
+    assert new.is_default and old.status == CardStatus.REMOVED and not old.is_default
+    expect(card_row(page, new).locator(".badge")).to_have_text("Default")
+    expect(card_row(page, old)).to_have_count(0)
+
+    charge_in_the_pay_modal()
+    expect(page.locator(".alert-success")).to_contain_text(f"Invoice {invoice.number} paid by card.")
+    invoice.refresh_from_db()
+    paid = Payment.objects.get(invoice=invoice, status=PaymentStatus.SUCCEEDED)
+    assert invoice.status == InvoiceStatus.PAID and invoice.payment_reference == paid.external_id
+    assert paid.card == new and paid.external_id.startswith("pi_") and paid.external_id != failed.external_id
+    assert browser_stripe.v1.payment_intents.retrieve(paid.external_id).status == "succeeded"
+    _phone_and_axe(page, output, "cards-workflow6-billing-tab")
+
+
+def test_workflow_6_subscriber_replaces_the_expired_card_in_the_portal(
+    portal_page, invoice_for, clerk, browser_stripe, stripe_proxy, output
+):
+    """The same in the portal, in pt-BR: the expired card's charge shows the sentence on the invoice; the subscriber
+    adds a new card, makes it the default with "remove the old card" and pays again."""
+    invoice = invoice_for("Davi Portal", "89.90")
+    customer = invoice.customer
+    old = _saved_card(customer, clerk, browser_stripe)
+    stripe_proxy.decline(old.external_id, "expired_card")
+    page = portal_page(customer, locale="pt-BR")
+    page.goto(f"/portal/invoices/{invoice.pk}/")
+    expect(page.locator("#pay-card-select")).to_have_value(str(old.pk))
+    with page.expect_navigation():
+        page.locator("#pay-card").get_by_role("button", name="Pagar com cartão").click()
+    expect(page.locator("#pay-card")).to_contain_text("O cartão está vencido.")
+    failed = Payment.objects.get(invoice=invoice)
+    assert failed.failure_code == "expired_card"
+
+    page.goto("/portal/cards/")
+    expect(page.locator(f"#cards-{customer.pk}")).to_contain_text("vence em 12/2030")
+    add_card(page, f"#cards-{customer.pk}", "5555555555554444")
+    new = PaymentMethod.objects.get(customer=customer, last4="4444")
+    assert not new.is_default
+    # The new card becomes the default, and the old one is removed in the same step (the seed's option).
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        card_row(page, new).get_by_role("button", name="Definir como padrão e remover •••• 4242").click()
+    new.refresh_from_db()
+    old.refresh_from_db()
+    assert new.is_default and old.status == CardStatus.REMOVED
+    expect(card_row(page, old)).to_have_count(0)
+    expect(card_row(page, new).locator(".badge")).to_have_text("Padrão")
+    _phone_and_axe(page, output, "cards-workflow6-portal-cards")
+
+    page.goto(f"/portal/invoices/{invoice.pk}/")
+    expect(page.locator("#pay-card-select")).to_have_value(str(new.pk))
+    with page.expect_navigation():
+        page.locator("#pay-card").get_by_role("button", name="Pagar com cartão").click()
+    invoice.refresh_from_db()
+    paid = Payment.objects.get(invoice=invoice, status=PaymentStatus.SUCCEEDED)
+    assert invoice.status == InvoiceStatus.PAID and paid.card == new and paid.external_id != failed.external_id
+    _phone_and_axe(page, output, "cards-workflow6-portal-invoice")
+
+
+def test_no_card_in_the_pay_modal_links_to_the_add_card_box(clerk_page, invoice_for):
+    """ "No payment method found" in the pay modal links to the billing tab's "Add card" box, which opens with the
+    card field ready; the card added there is the customer's first, so the default."""
+    invoice = invoice_for("Fábio Semcartão")
+    page = clerk_page()
+    page.goto(f"/customers/{invoice.customer_id}/billing/")
+    row = page.locator(f"#invoices-table tr[data-invoice='{invoice.pk}']")
+    row.get_by_role("button", name=f"Actions for invoice {invoice.number}").click()
+    open_modal(page, row.get_by_role("button", name="Pay"))
+    expect(page.locator("#pay-by-card")).to_contain_text("No payment method found.")
+    page.locator("#pay-by-card").get_by_role("link", name="Add a card").click()
+    page.wait_for_url(re.compile(r"/billing/\?add_card=1#add-card$"))
+    expect(page.locator("#add-card")).to_have_attribute("open", "")
+    type_card(page, "#payment-methods-card", "4242424242424242")
+    with page.expect_navigation():
+        page.locator("#payment-methods-card [data-card-form] button[type=submit]").click()
+    card = PaymentMethod.objects.get(customer=invoice.customer)
+    assert card.is_default
+    assert PaymentMethod.objects.count() == 1  # one SetupIntent confirmed, one card: the box opened once
+
+
+def test_3d_secure_finished_in_the_portal_settles_through_the_webhook(
+    portal_page, invoice_for, clerk, browser_stripe, stripe_proxy, output
+):
+    """A charge the bank refuses off-session with authentication_required: the portal asks the subscriber to
+    confirm it; Stripe.js (localstripe's fake 3-D Secure box) confirms it; localstripe's payment_intent.succeeded
+    webhook, posted to the live server, settles the same Payment."""
+    invoice = invoice_for("Eva Segura", "75.00")
+    customer = invoice.customer
+    card = _saved_card(customer, clerk, browser_stripe)
+    stripe_proxy.decline(card.external_id, "authentication_required")
+    page = portal_page(customer)
+    page.goto(f"/portal/invoices/{invoice.pk}/")
+    with page.expect_navigation():
+        page.locator("#pay-card").get_by_role("button", name="Pay with card").click()
+    failed = Payment.objects.get(invoice=invoice)
+    assert (failed.status, failed.failure_code) == (PaymentStatus.FAILED, "authentication_required")
+    expect(page.locator("#pay-card")).to_contain_text("Your bank asks you to confirm this payment.")
+    page.get_by_role("button", name="Complete authentication").click()  # the bank's challenge
+    expect(page.locator("[data-confirm-status]")).not_to_be_empty()
+    _wait_for(lambda: Payment.objects.get(pk=failed.pk).status == PaymentStatus.SUCCEEDED)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID and invoice.payment_reference == failed.external_id
+    page.wait_for_url(re.compile(rf"/portal/invoices/{invoice.pk}/$"))
+    expect(page.locator("#pay-card")).to_have_count(0)
+
+
+def _wait_for(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("the condition was not met in time")

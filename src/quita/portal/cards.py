@@ -71,7 +71,9 @@ def card_save(request, pk: int):
 def card_default(request, pk: int):
     card = _card(request, pk)
     try:
-        services.card_set_default(card_id=card.pk, actor=None)
+        services.card_set_default(
+            card_id=card.pk, actor=None, replace_default=request.POST.get("replace_default") == "1"
+        )
         messages.success(request, _("Default card: %(card)s") % {"card": card})
     except DomainError as error:
         messages.error(request, str(error.detail))

@@ -112,6 +112,9 @@ class DeclineProxy:
     localstripe only accepts in `requires_action`; for the PaymentIntents this proxy refused, a successful
     authentication is answered by confirming the PaymentIntent at localstripe (which charges the card and sends
     `payment_intent.succeeded` to the registered webhook), as Stripe does once the bank approves.
+
+    It also serves localstripe's fake Stripe.js (`/js.stripe.com/v3/`) inside a block, so that its top-level
+    `class Element` does not shadow the page's `window.Element` (see `_forward`).
     """
 
     def __init__(self, upstream: str):
@@ -153,6 +156,12 @@ class DeclineProxy:
                         )
                         return self._answer(status, answer, {"Content-Type": "application/json"})
                 status, answer, response_headers = self._upstream(self.path, body, headers)
+                if self.command == "GET" and path == "/js.stripe.com/v3/" and status == 200:
+                    # localstripe's fake Stripe.js declares `class Element` at the top level of a classic script,
+                    # which shadows the DOM's `window.Element` for every script of the page (htmx's and
+                    # Bootstrap's `instanceof Element` checks then fail). Stripe's real Stripe.js does not: served
+                    # here inside a block, its class stays local; `Stripe` is still assigned globally.
+                    answer = b"{\n" + answer + b"\n}\n"
                 return self._answer(status, answer, response_headers)
 
             def _decline(self, kind, fields, headers):

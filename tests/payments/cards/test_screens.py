@@ -123,3 +123,24 @@ def test_the_billing_tab_and_the_pay_modal_show_the_card_screens(web, invoice_of
     modal = web.get(f"/billing/invoices/{invoice.pk}/pay/", HTTP_HX_REQUEST="true").content.decode()
     assert f'<option value="{card.pk}" selected>' in modal
     assert f'hx-post="/cards/invoices/{invoice.pk}/pay/"' in modal
+
+
+def test_set_default_and_remove_the_old_card_in_one_step(web, make_customer, add_card, stripe_proxy):
+    """The seed's option "old card removed when the new one becomes default": a second button on the new card."""
+    customer = make_customer()
+    old = add_card(customer)
+    new = add_card(customer, number="5555555555554444")
+    html = _render("payments/staff/_cards.html", customer=customer)
+    assert "Set as default and remove •••• 4242" in html and 'name="replace_default" value="1"' in html
+    detached_before = [path for method, path in stripe_proxy.requests if path.endswith(f"{old.external_id}/detach")]
+    response = web.post(f"/cards/{new.pk}/default/", {"replace_default": "1", "next": "/"})
+    assert response.status_code == 302
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert new.is_default and old.status == CardStatus.REMOVED and not old.is_default
+    detached = [path for method, path in stripe_proxy.requests if path.endswith(f"{old.external_id}/detach")]
+    assert len(detached) == len(detached_before) + 1  # detached at Stripe, kept in Quita as history
+    plain = web.post(f"/cards/{old.pk}/default/", {"next": "/"})  # a removed card cannot become the default
+    assert plain.status_code == 302
+    new.refresh_from_db()
+    assert new.is_default

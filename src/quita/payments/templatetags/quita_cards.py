@@ -17,6 +17,7 @@ def customer_cards(customer) -> dict:
     return {
         "list": cards,
         "preselected": selectors.preselected_card(cards),
+        "default": next((card for card in cards if card.is_default), None),
         "enabled": selectors.cards_enabled(customer.entity_id),
     }
 

@@ -11,22 +11,27 @@
   }
   document.querySelectorAll("[data-card-form]").forEach(function (form) {
     var error = form.querySelector("[data-card-error]");
-    var setup = null, stripe = null, card = null;
+    var setup = null, stripe = null, card = null, starting = null;
     function ready() {
-      if (setup) { return Promise.resolve(); }
-      return post(form.dataset.setupUrl, form).then(function (answer) {
-        if (!answer.ok) { throw new Error(answer.data.detail); }
-        setup = answer.data;
-        stripe = window.Stripe(setup.publishable_key);
-        card = stripe.elements().create("card", {hidePostalCode: true});
-        card.mount(form.querySelector("[data-card-element]"));
-      });
+      // One SetupIntent and one Card Element per form, however often the box is opened or the form sent.
+      if (!starting) {
+        starting = post(form.dataset.setupUrl, form).then(function (answer) {
+          if (!answer.ok) { throw new Error(answer.data.detail); }
+          setup = answer.data;
+          stripe = window.Stripe(setup.publishable_key);
+          card = stripe.elements().create("card", {hidePostalCode: true});
+          card.mount(form.querySelector("[data-card-element]"));
+        }).catch(function (e) { starting = null; throw e; });
+      }
+      return starting;
     }
     var details = form.closest("details");
     function show() { ready().catch(function (e) { error.textContent = e.message; }); }
-    // The card field is mounted when the "Add card" box opens (one SetupIntent per opening, not per page view).
+    // The card field is mounted when the "Add card" box first opens (not on every page view).
     if (details) {
       details.addEventListener("toggle", function () { if (details.open) { show(); } });
+      // "No payment method found. Add a card" links here (…/billing/?add_card=1#add-card, a new page load): open the box.
+      if (details.id && window.location.hash === "#" + details.id) { details.open = true; }
       if (details.open) { show(); }
     } else {
       show();

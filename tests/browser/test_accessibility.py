@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from quita.billing import services as billing
 from quita.billing.models import Transaction
 from quita.core.selectors import entity_today
-from tests.browser.conftest import axe_violations
+from quita.payments import services as payments
+from quita.payments.models import Refund
+from tests.browser.conftest import axe_violations, open_modal
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -81,7 +84,7 @@ def test_every_modal_opens_and_closes_with_the_keyboard(open_page, clerk, ledger
         assert axe_violations(page, "#modal") == []
         _close_by_keyboard(page)
     # The ⋮ menu by keyboard: open it with Enter, move with the arrows, choose with Enter.
-    for action in ("Pay", "Void"):
+    for action in ("E-mail", "Pay", "Void"):
         menu = row.get_by_role("button", name=f"Actions for invoice {invoice.number}")
         menu.focus()
         page.keyboard.press("Enter")
@@ -125,3 +128,40 @@ def test_an_error_is_shown_in_the_modal_and_changes_nothing(open_page, clerk, le
     page.locator("#modal button[type=submit]").click()
     expect(page.locator("#modal .invalid-feedback")).to_contain_text("mais de duas casas decimais")
     assert not Transaction.objects.filter(title="Taxa").exists()
+
+
+def test_email_and_refund_from_the_detail_modal(open_page, clerk, ledger):
+    """In the detail modal: e-mail the invoice (then listed there as sent), and a refund of a cash payment
+    answered in the modal, in Portuguese, with what to do instead; nothing is refunded."""
+    invoice = ledger["invoice"]
+    page = open_page("clerk", "pw-clerk", locale="pt-BR")
+    page.goto(f"/customers/{ledger['customer'].pk}/billing/")
+    row = page.locator(f"#invoices-table tr[data-invoice='{invoice.pk}']")
+    open_modal(page, row.get_by_role("link", name=invoice.number))
+    expect(page.locator("#invoice-emails")).to_contain_text("Nenhum e-mail enviado.")
+    page.locator("#modal").get_by_role("button", name="E-mail", exact=True).click()
+    expect(page.locator("#id_to")).to_have_value("maria@example.com")
+    assert axe_violations(page, "#modal") == []
+    with page.expect_navigation():
+        page.locator("#modal button[type=submit]").click()
+    assert [m.to for m in mail.outbox] == [["maria@example.com"]]
+    open_modal(page, row.get_by_role("link", name=invoice.number))
+    expect(page.locator("#invoice-emails")).to_contain_text("Enviado")
+    page.keyboard.press("Escape")
+
+    payments.invoice_pay(
+        invoice_id=invoice.pk,
+        actor=clerk,
+        method="cash",
+        amount="45.00",
+        reference="REC-1",
+        received_on=invoice.issue_date,
+    )
+    page.reload()
+    open_modal(page, row.get_by_role("link", name=invoice.number))
+    page.locator("#modal").get_by_role("button", name="Estornar").click()
+    expect(page.locator("#id_amount")).to_have_value("45.00")
+    page.locator("#modal button[type=submit]").click()
+    expect(page.locator("#modal [role=alert]")).to_contain_text("crédito manual")
+    assert axe_violations(page, "#modal") == []
+    assert not Refund.objects.exists()

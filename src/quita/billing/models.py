@@ -192,6 +192,15 @@ class Transaction(LedgerRecord):
             ),
             models.Index(fields=["invoice"], name="tx_invoice_idx"),
             models.Index(fields=["paid_invoice"], condition=Q(paid_invoice__isnull=False), name="tx_paid_invoice_idx"),
+            # The staff lists (decision 0007): "unbilled" of the whole entity, newest first, and sort by amount.
+            # New recurring charges are inserted already on their invoice, so the billing run writes nothing
+            # into the partial index. Title search has a trigram index on PostgreSQL only (migration 0003).
+            models.Index(
+                fields=["entity", "-date", "-id"],
+                condition=Q(invoice__isnull=True, paid_invoice__isnull=True, is_void=False),
+                name="tx_entity_unbilled_idx",
+            ),
+            models.Index(fields=["entity", "amount", "id"], name="tx_entity_amount_idx"),
         ]
 
     def __str__(self) -> str:
@@ -264,7 +273,8 @@ class Invoice(LedgerRecord):
         indexes = [
             models.Index(fields=["customer", "-issue_date", "-id"], name="invoice_customer_idx"),
             models.Index(fields=["entity", "-issue_date", "-id"], name="invoice_entity_idx"),
-            models.Index(fields=["entity", "status", "due_date"], name="invoice_status_due_idx"),
+            # Ends in id: "unpaid by due date" pages through it in order (many invoices share a due date).
+            models.Index(fields=["entity", "status", "due_date", "id"], name="invoice_status_due_id_idx"),
         ]
 
     def __str__(self) -> str:

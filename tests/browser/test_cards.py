@@ -335,7 +335,7 @@ def test_workflow_6_subscriber_replaces_the_expired_card_in_the_portal(
 
     page.goto("/portal/cards/")
     expect(page.locator(f"#cards-{customer.pk}")).to_contain_text("vence em 12/2030")
-    add_card(page, f"#cards-{customer.pk}", "5555555555554444")
+    add_card(page, f"#cards-{customer.pk}", "5555555555554444", screenshot=output / "cards-add-card-portal-desktop.png")
     new = PaymentMethod.objects.get(customer=customer, last4="4444")
     assert not new.is_default
     # The new card becomes the default, and the old one is removed in the same step (the seed's option).
@@ -380,28 +380,48 @@ def test_no_card_in_the_pay_modal_links_to_the_add_card_box(clerk_page, invoice_
     assert PaymentMethod.objects.count() == 1  # one SetupIntent confirmed, one card: the box opened once
 
 
+@pytest.mark.parametrize("how", ["refused-off-session", "requires-action"])
 def test_3d_secure_finished_in_the_portal_settles_through_the_webhook(
-    portal_page, invoice_for, clerk, browser_stripe, stripe_proxy, output
+    how, portal_page, invoice_for, clerk, browser_stripe, stripe_proxy, output
 ):
-    """A charge the bank refuses off-session with authentication_required: the portal asks the subscriber to
-    confirm it; Stripe.js (localstripe's fake 3-D Secure box) confirms it; localstripe's payment_intent.succeeded
-    webhook, posted to the live server, settles the same Payment."""
+    """The bank wants the cardholder to confirm the charge, either as Stripe answers an off-session charge
+    (refused with authentication_required: a failed Payment whose PaymentIntent the subscriber confirms with the
+    saved card) or as localstripe does for its card 4000 0025 0000 3155 (`requires_action`: a pending Payment).
+    The portal asks the subscriber at once; Stripe.js (localstripe's fake 3-D Secure box) confirms it; localstripe's
+    payment_intent.succeeded, posted to the live server's webhook, settles that same Payment."""
     invoice = invoice_for("Eva Segura", "75.00")
     customer = invoice.customer
-    card = _saved_card(customer, clerk, browser_stripe)
-    stripe_proxy.decline(card.external_id, "authentication_required")
+    if how == "refused-off-session":
+        card = _saved_card(customer, clerk, browser_stripe)
+        stripe_proxy.decline(card.external_id, "authentication_required")
+        expected = (PaymentStatus.FAILED, "authentication_required")
+    else:
+        services.card_setup_start(customer_id=customer.pk, actor=clerk)
+        # localstripe asks for authentication on every use of this card (its SetupIntent too): saved by its id.
+        method = browser_stripe.v1.payment_methods.create(
+            params={
+                "type": "card",
+                "card": {"number": "4000002500003155", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+            }
+        )
+        services.card_save(customer_id=customer.pk, actor=clerk, payment_method=method.id)
+        expected = (PaymentStatus.PENDING, "")
     page = portal_page(customer)
     page.goto(f"/portal/invoices/{invoice.pk}/")
     with page.expect_navigation():
         page.locator("#pay-card").get_by_role("button", name="Pay with card").click()
-    failed = Payment.objects.get(invoice=invoice)
-    assert (failed.status, failed.failure_code) == (PaymentStatus.FAILED, "authentication_required")
+    waiting = Payment.objects.get(invoice=invoice)
+    assert (waiting.status, waiting.failure_code) == expected and waiting.external_id.startswith("pi_")
     expect(page.locator("#pay-card")).to_contain_text("Your bank asks you to confirm this payment.")
+    expect(page.get_by_role("heading", name="Payments received")).to_have_count(0)  # nothing received yet
+    if how == "requires-action":
+        page.screenshot(path=str(output / "cards-3ds-portal-desktop.png"), full_page=True)
     page.get_by_role("button", name="Complete authentication").click()  # the bank's challenge
     expect(page.locator("[data-confirm-status]")).not_to_be_empty()
-    _wait_for(lambda: Payment.objects.get(pk=failed.pk).status == PaymentStatus.SUCCEEDED)
+    _wait_for(lambda: Payment.objects.get(pk=waiting.pk).status == PaymentStatus.SUCCEEDED)
     invoice.refresh_from_db()
-    assert invoice.status == InvoiceStatus.PAID and invoice.payment_reference == failed.external_id
+    assert invoice.status == InvoiceStatus.PAID and invoice.payment_reference == waiting.external_id
+    assert Payment.objects.filter(invoice=invoice).count() == 1
     page.wait_for_url(re.compile(rf"/portal/invoices/{invoice.pk}/$"))
     expect(page.locator("#pay-card")).to_have_count(0)
 

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from quita.billing.models import Invoice, InvoiceStatus, Transaction
 from quita.core.selectors import entity_today
 from quita.documents.models import EntityBranding
-from quita.payments.models import Payment
+from quita.payments.models import Payment, PaymentStatus
 
 # Hooks that add a payment block (boleto, PIX...) to an invoice: each is called as
 # `hook(invoice, purpose=...)` with purpose "pdf", "email" or "portal" and returns safe HTML or None.
@@ -77,7 +77,10 @@ def invoice_document_context(invoice: Invoice, *, purpose: str = "pdf") -> dict:
     """Everything the invoice templates use: the invoice, its lines, payments, the entity's branding."""
     branding = branding_for(invoice.entity)
     lines = list(Transaction.objects.filter(invoice=invoice).select_related("category").order_by("date", "id"))
-    payments = list(Payment.objects.filter(invoice=invoice).order_by("received_on", "id"))
+    # Money received only: a declined card attempt or one waiting for 3-D Secure is a Payment row too.
+    payments = list(
+        Payment.objects.filter(invoice=invoice, status=PaymentStatus.SUCCEEDED).order_by("received_on", "id")
+    )
     today = entity_today(invoice.entity)
     return {
         "invoice": invoice,

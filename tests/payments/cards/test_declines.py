@@ -207,6 +207,7 @@ def test_other_declines_in_the_portal_show_the_sentence_and_no_confirmation(invo
     response = client.post(f"/portal/invoices/{invoice.pk}/pay/card/", follow=True)
     page = response.content.decode()
     assert "insufficient funds" in page and "Your bank asks you" not in page
+    assert "Payments received" not in page  # a refused attempt is no money received (nor in the PDF)
     failed = _assert_refused(invoice, "insufficient_funds")
     assert client.post(f"/portal/cards/payments/{failed.pk}/confirm/").status_code == 409
     page = client.get(f"/portal/invoices/{invoice.pk}/?confirm={failed.pk}").content.decode()

@@ -95,3 +95,16 @@ def test_paid_invoice_pdf_has_no_payment_block(issued, ledger):
     issued.invoice.refresh_from_db()
     text = pdf_text(invoice_pdf(issued.invoice, language="pt-br"))
     assert issued.digitable_line not in text
+
+
+def test_invoice_email_carries_the_line_and_the_pix_as_text(issued):
+    from django.utils import translation
+
+    from quita.documents.selectors import invoice_document_context
+    from quita.notifications.messages import render_email
+
+    context = invoice_document_context(issued.invoice, purpose="email")
+    with translation.override("pt-br"):
+        _subject, _text, html = render_email(entity=issued.entity, kind="invoice", language="pt-br", context=context)
+    assert issued.digitable_line in html and issued.invoice.pix_charges.get().payload in html
+    assert "<svg" not in html  # mail clients drop inline SVG: the e-mail has the codes as text

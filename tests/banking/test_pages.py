@@ -143,6 +143,7 @@ def test_read_only_sees_no_form_or_buttons_and_posts_get_403(viewer, make_wallet
     assert client.post(f"/billing/invoices/{invoice.pk}/pix/").status_code == 403
     # Reading is every role's right: print and PDF.
     assert client.get(f"/billing/boletos/{boleto.pk}/").status_code == 200
+    assert client.get(f"/billing/boletos/{boleto.pk}/print/").status_code == 200
     assert client.get(f"/billing/boletos/{boleto.pk}/pdf/")["Content-Type"] == "application/pdf"
     assert Boleto.objects.count() == 1
 
@@ -161,10 +162,13 @@ def test_staff_issue_a_boleto_from_the_invoice_page(make_wallet, make_invoice, c
     page = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
     assert boleto.digitable_line in page
     assert "Awaiting registration" in page
-    assert f"/billing/boletos/{boleto.pk}/pdf/" in page and f"/billing/boletos/{boleto.pk}/" in page
+    assert f"/billing/boletos/{boleto.pk}/pdf/" in page and f"/billing/boletos/{boleto.pk}/print/" in page
     assert invoice.pix_charges.get().payload in page  # the PIX of the boleto's wallet key, copia e cola
-    printed = client.get(f"/billing/boletos/{boleto.pk}/")
-    assert boleto.digitable_line.encode() in printed.content
+    printed = client.get(f"/billing/boletos/{boleto.pk}/print/")
+    assert boleto.digitable_line.encode() in printed.content and b'class="itf"' in printed.content
+    detail = client.get(f"/billing/boletos/{boleto.pk}/").content.decode()
+    assert 'href="/static/vendor/bootstrap/css/bootstrap.min.css"' in detail
+    assert boleto.digitable_line in detail and "Awaiting registration" in detail and "Not sent yet." in detail
     pdf = client.get(f"/billing/boletos/{boleto.pk}/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf["Content-Disposition"]
@@ -186,8 +190,27 @@ def test_another_entitys_boleto_is_404(make_wallet, make_invoice, clerk, other_e
     boleto = services.boleto_issue(invoice_id=make_invoice("10.00").pk, wallet_id=wallet.pk, actor=clerk)
     outsider = staff(make_user("outsider", other_entity, Role.ADMINISTRATOR))
     assert outsider.get(f"/billing/boletos/{boleto.pk}/").status_code == 404
+    assert outsider.get(f"/billing/boletos/{boleto.pk}/print/").status_code == 404
+    assert boleto.our_number_display not in outsider.get("/billing/boletos/").content.decode()
     assert outsider.get(f"/billing/boletos/{boleto.pk}/pdf/").status_code == 404
     assert outsider.post(f"/billing/invoices/{boleto.invoice_id}/boleto/", {"wallet": wallet.pk}).status_code == 404
+
+
+def test_boleto_list_filters_and_search(make_wallet, make_invoice, clerk, clock, ledger):
+    wallet = make_wallet("237")
+    first = services.boleto_issue(invoice_id=make_invoice("10.00").pk, wallet_id=wallet.pk, actor=clerk)
+    second = services.boleto_issue(invoice_id=make_invoice("20.00").pk, wallet_id=wallet.pk, actor=clerk)
+    ledger.pay(second.invoice, method="cash")  # the boleto stays open at the bank until the next remittance
+    Boleto.objects.filter(pk=second.pk).update(status="paid")
+    client = staff(clerk)
+    every = client.get("/billing/boletos/").content.decode()
+    assert first.our_number_display in every and second.our_number_display in every
+    paid = client.get("/billing/boletos/?status=paid").content.decode()
+    assert second.our_number_display in paid and first.our_number_display not in paid
+    found = client.get("/billing/boletos/", {"q": first.digitable_line}).content.decode()
+    assert first.our_number_display in found and second.our_number_display not in found
+    by_invoice = client.get("/billing/boletos/", {"q": second.invoice.number}).content.decode()
+    assert second.our_number_display in by_invoice and first.our_number_display not in by_invoice
 
 
 def test_needs_attention_list_and_resolve(make_wallet, clerk, viewer, clock):
@@ -215,6 +238,7 @@ def test_needs_attention_list_and_resolve(make_wallet, clerk, viewer, clock):
 def test_navigation_has_the_banking_pages_under_billing(clerk, entity):
     html = staff(clerk, "pt-br").get("/billing/invoices/").content.decode()
     assert 'href="/billing/bank-returns/upload/"' in html and 'href="/billing/needs-attention/"' in html
+    assert 'href="/billing/boletos/"' in html
     assert "Arquivos de retorno" in html
 
 

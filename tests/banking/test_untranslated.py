@@ -28,6 +28,9 @@ SHARED |= {
     "ITF",
     "Boleto Bradesco",
     "PIX txid",
+    "Boletos",
+    "Boletos Quita",
+    "Boleto Quita",
 }
 
 
@@ -89,6 +92,8 @@ def test_no_untranslated_string_on_the_banking_pages(entity, make_customer, make
         (staff, f"/billing/invoices/{invoice.pk}/"),
         (staff, f"/billing/invoices/{invoice.pk}/boleto/"),
         (staff, "/billing/bank-returns/upload/"),
+        (staff, "/billing/boletos/"),
+        (staff, f"/billing/boletos/{boleto.pk}/"),
         (staff, "/billing/needs-attention/"),
         (staff, f"/billing/needs-attention/{AttentionItem.objects.get().pk}/resolve/"),
         (staff, f"/customers/{maria.pk}/contracts/{contract.pk}/"),

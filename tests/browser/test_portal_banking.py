@@ -17,7 +17,7 @@ from quita.core.selectors import entity_today
 from quita.customers import services as customer_services
 from quita.portal import services as portal_services
 from quita.portal.models import SubscriberAccount
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, open_modal
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -180,3 +180,25 @@ def test_contract_wallet_screen_by_keyboard(open_page, clerk, subscriber, wallet
     expect(page.locator(".alert-success")).to_contain_text(f"Contract #{contract.pk} saved.")
     contract.refresh_from_db()
     assert contract.wallet_id == wallets["341"].pk
+
+
+def test_staff_issue_a_boleto_and_the_banking_pages_have_no_serious_violation(open_page, clerk, subscriber, wallets):
+    invoice = subscriber["invoice"]
+    page = open_page("clerk", "pw-clerk")
+    page.goto(f"/billing/invoices/{invoice.pk}/")
+    open_modal(page, page.get_by_role("button", name="Issue boleto"))
+    page.select_option("#id_wallet", str(wallets["237"].pk))
+    with page.expect_navigation():
+        page.locator("#modal button[type=submit]").click()
+    boleto = Boleto.objects.get(invoice=invoice)
+    expect(page.locator("#invoice-banking")).to_contain_text(boleto.digitable_line)
+    expect(page.locator("#invoice-banking")).to_contain_text("Awaiting registration")
+    for url in (
+        f"/billing/invoices/{invoice.pk}/",
+        f"/billing/boletos/{boleto.pk}/",
+        "/billing/boletos/",
+        "/billing/bank-returns/upload/",
+        "/billing/needs-attention/",
+    ):
+        page.goto(url)
+        assert axe_violations(page) == [], url

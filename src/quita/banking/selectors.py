@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from quita.banking.models import OPEN_BOLETO_STATUSES, Boleto, PixCharge, PixChargeStatus, Wallet, WalletKind
+from quita.banking.models import (
+    OPEN_BOLETO_STATUSES,
+    Boleto,
+    BoletoStatus,
+    PixCharge,
+    PixChargeStatus,
+    Wallet,
+    WalletKind,
+)
 from quita.billing.models import Invoice
 
 
@@ -20,6 +28,25 @@ def invoice_open_boletos(invoice: Invoice) -> list[Boleto]:
         .select_related("wallet", "entity", "customer", "invoice")
         .order_by("-created_at", "-id")
     )
+
+
+def entity_boletos(entity_id: int, *, status: str = "", search: str = "") -> QuerySet[Boleto]:
+    """An entity's boletos, newest first: optionally of one status, or matching a nosso número, a linha digitável
+    (digits) or an invoice number."""
+    from django.db.models import Q
+
+    from quita.banking.digits import only_digits
+
+    boletos = Boleto.objects.filter(entity_id=entity_id).select_related("wallet", "invoice", "customer")
+    if status in BoletoStatus.values:
+        boletos = boletos.filter(status=status)
+    if search:
+        match = Q(our_number_display__icontains=search) | Q(invoice__number__iexact=search)
+        digits = only_digits(search)
+        if len(digits) >= 5:
+            match |= Q(digitable_line__contains=search) | Q(barcode__contains=digits)
+        boletos = boletos.filter(match)
+    return boletos.order_by("-created_at", "-id")
 
 
 def invoice_pix_charge(invoice: Invoice) -> PixCharge | None:

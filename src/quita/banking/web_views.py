@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from quita.banking import selectors, services
-from quita.banking.models import AttentionItem, Boleto, Wallet
+from quita.banking.models import AttentionItem, Boleto, BoletoStatus, Wallet
 from quita.banking.printing import boleto_html, boleto_pdf, boleto_pdf_filename
 from quita.core.errors import DomainError
 from quita.core.models import Entity
@@ -196,6 +197,39 @@ def _staff_boleto(request, pk: int) -> Boleto:
     if boleto is None:
         raise Http404
     return boleto
+
+
+@staff_view
+@require_GET
+def boleto_list(request):
+    """The current company's boletos, newest first; filter by status, search by nosso número, line or invoice."""
+    status = request.GET.get("status", "")
+    search = request.GET.get("q", "").strip()
+    page = paginate(request, selectors.entity_boletos(request.entity.pk, status=status, search=search), per_page=50)
+    now = timezone.now()
+    for boleto in page["rows"]:
+        boleto.shown_status = services.boleto_display_status(boleto, now=now)
+        boleto.shown_status_label = BoletoStatus(boleto.shown_status).label
+    context = {"page": page, "status": status, "q": search, "statuses": BoletoStatus.choices}
+    return render(request, "banking/web/boletos.html", context)
+
+
+@staff_view
+@require_GET
+def boleto_detail(request, pk: int):
+    """A boleto in the staff frame: status, linha digitável, print, PDF, and what the bank reported about it."""
+    boleto = _staff_boleto(request, pk)
+    now = timezone.now()
+    status = services.boleto_display_status(boleto, now=now)
+    context = {
+        "boleto": boleto,
+        "status": status,
+        "status_label": BoletoStatus(status).label,
+        "payable_at": services.boleto_payable_at(boleto),
+        "records": boleto.return_records.select_related("return_file").order_by("-id")[:50],
+        "remittances": boleto.remittance_items.select_related("remittance").order_by("-id")[:50],
+    }
+    return render(request, "banking/web/boleto.html", context)
 
 
 @staff_view

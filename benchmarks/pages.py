@@ -58,6 +58,8 @@ def staff_pages(customer_ids: list[int], invoice_ids: list[int], rng: random.Ran
         "modal: add transaction": lambda: f"/customers/{customer()}/transactions/add/",
         "modal: generate proforma": lambda: f"/customers/{customer()}/invoices/generate/",
         "modal: pay": lambda: f"/billing/invoices/{invoice()}/pay/",
+        "modal: e-mail invoice": lambda: f"/billing/invoices/{invoice()}/email/",
+        "modal: refund": lambda: f"/billing/invoices/{invoice()}/refund/",
         "invoice run form": lambda: "/billing/invoices/run/",
     }
 

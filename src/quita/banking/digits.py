@@ -5,6 +5,9 @@ from __future__ import annotations
 
 def only_digits(text: str) -> str:
     """The digits of `text`, everything else dropped."""
+    text = str(text)
+    if text.isdigit():  # the common case (a file's number fields): nothing to drop
+        return text
     return "".join(ch for ch in str(text) if ch.isdigit())
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from quita.banking import boleto as boleto_math
 from quita.banking import settlement
 from quita.banking.banks import BANKS
-from quita.banking.bulk import any_of, insert_rows
+from quita.banking.bulk import any_of, insert_rows, set_text, update_rows
 from quita.banking.cnab import reader as cnab_reader
 from quita.banking.cnab import writer as cnab_writer
 from quita.banking.cnab.fields import CnabError
@@ -725,7 +725,8 @@ def return_import(*, entity_id: int, content: bytes, filename: str, actor) -> Im
     return ImportResult(return_file, True)
 
 
-CHUNK = 2000
+CHUNK = 10000
+BOLETO_EVENT_FIELDS = ["status", "registered_at", "paid_at", "pending_action", "rejection_code"]
 
 
 def _apply_return(entity_id, parsed, content, digest, filename, actor) -> ReturnFile:
@@ -738,12 +739,13 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         layout=parsed.width,
         filename=(filename or "retorno")[:255],
         sha256=digest,
-        content=content.decode("latin-1"),
+        content="",
         record_count=len(parsed.titles),
         errors=parsed.errors,
         created_by=actor if actor is not None and actor.is_authenticated else None,
         created_at=now,
     )
+    set_text(ReturnFile, return_file.pk, "content", content.decode("latin-1"))
     applied = attention = 0
     seen: set[str] = set()
     boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank)
@@ -754,7 +756,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         numbers = {t.our_number for t in chunk if t.our_number is not None}
         by_number: dict[int, dict | None] = {}
         for b in boletos.filter(our_number__in=any_of(numbers)).values(
-            "id", "invoice_id", "status", "our_number", "our_number_display", "registered_at"
+            "id", "invoice_id", "status", "our_number", "our_number_display"
         ):
             # Without the file's wallet, a number two wallets of the bank share is ambiguous: never guess.
             by_number[b["our_number"]] = None if b["our_number"] in by_number else b
@@ -765,6 +767,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         records: list[dict] = []
         reasons: list[str | None] = []
         settlements: list[tuple[int, dict, settlement.Settlement]] = []
+        boleto_changes: list[tuple[int, dict]] = []  # (boleto id, fields to set), in line order
         for title in chunk:
             key = keys[title.line]
             duplicate = key in known or key in seen
@@ -804,11 +807,14 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                 else:
                     settlements.append((index, boleto, item))
             else:
-                outcome, reasons[index] = _apply_event(title, boleto, now)
+                outcome, reasons[index], change = _apply_event(title, boleto, now)
                 if outcome:
                     record["outcome"] = outcome
+                if change:
+                    boleto_changes.append((boleto["id"], change))
+        _change_boletos(boleto_changes)
         settlement.settle([item for _, _, item in settlements], actor=actor, now=now)
-        paid_boletos = []
+        paid_boletos = {}
         for index, boleto, item in settlements:
             if item.refused:
                 records[index]["outcome"] = ReturnOutcome.ATTENTION.value
@@ -818,10 +824,18 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
             else:
                 records[index]["payment_id"] = item.payment_id
                 records[index]["outcome"] = ReturnOutcome.APPLIED.value
-                paid_boletos.append(boleto["id"])
-        Boleto.objects.filter(pk__in=any_of(paid_boletos), registered_at__isnull=True).update(registered_at=now)
-        Boleto.objects.filter(pk__in=any_of(paid_boletos)).update(
-            status=BoletoStatus.PAID, paid_at=now, pending_action=""
+                paid_boletos[boleto["id"]] = {
+                    "id": boleto["id"],
+                    "status": BoletoStatus.PAID.value,
+                    "paid_at": now,
+                    "pending_action": "",
+                    "registered_at": now,  # only where the boleto was not registered yet (`keep`)
+                }
+        update_rows(
+            Boleto,
+            list(paid_boletos.values()),
+            fields=["status", "paid_at", "pending_action", "registered_at"],
+            keep=("registered_at",),
         )
         record_ids = insert_rows(ReturnRecord, records)
         items = []
@@ -841,7 +855,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                         "created_at": now,
                     }
                 )
-        insert_rows(AttentionItem, items)
+        insert_rows(AttentionItem, items, returning_ids=False)
     ReturnFile.objects.filter(pk=return_file.pk).update(applied_count=applied, attention_count=attention)
     return_file.applied_count, return_file.attention_count = applied, attention
     activity_record(
@@ -854,6 +868,26 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         after={"sha256": digest, "errors": parsed.errors[:50]},
     )
     return return_file
+
+
+def _change_boletos(changes: list[tuple[int, dict]]) -> None:
+    """Apply the boleto changes of entry confirmations, rejections and write-offs, as if one by one in line order:
+    each boleto's changes merged over its locked row (later lines win), then one set-based update."""
+    if not changes:
+        return
+    current = {
+        b["id"]: b
+        for b in Boleto.objects.select_for_update()
+        .filter(pk__in=any_of(sorted({boleto_id for boleto_id, _ in changes})))
+        .order_by("pk")
+        .values("id", *BOLETO_EVENT_FIELDS)
+    }
+    merged: dict[int, dict] = {}
+    for boleto_id, change in changes:
+        row = merged.get(boleto_id) or {"id": boleto_id, **{f: current[boleto_id][f] for f in BOLETO_EVENT_FIELDS}}
+        row.update(change)
+        merged[boleto_id] = row
+    update_rows(Boleto, list(merged.values()), fields=BOLETO_EVENT_FIELDS)
 
 
 def _event_key(entity_id: int, bank: str, wallet: Wallet | None, title) -> str:
@@ -884,29 +918,30 @@ def _liquidation(key: str, title, boleto: dict | None, bank: str, now):
     return item, None
 
 
-def _apply_event(title, boleto: dict | None, now) -> tuple[str | None, str | None]:
+def _apply_event(title, boleto: dict | None, now) -> tuple[str | None, str | None, dict | None]:
     """Entry confirmed → registered; rejection → rejected with the bank's reason (and listed); write-off.
 
-    Returns (outcome, needs-attention reason)."""
+    Returns (outcome, needs-attention reason, the boleto's fields to change)."""
     if boleto is None:
-        return None, None
+        return None, None, None
     occurrence = title.occurrence
     open_statuses = (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED)
     if occurrence == "entry_confirmed":
+        change = None
         if boleto["status"] == BoletoStatus.AWAITING_REGISTRATION:
-            Boleto.objects.filter(pk=boleto["id"]).update(status=BoletoStatus.REGISTERED, registered_at=now)
-        return ReturnOutcome.APPLIED.value, None
+            change = {"status": BoletoStatus.REGISTERED.value, "registered_at": now}
+        return ReturnOutcome.APPLIED.value, None, change
     if occurrence == "rejected":
+        change = None
         if boleto["status"] in open_statuses:
-            Boleto.objects.filter(pk=boleto["id"]).update(
-                status=BoletoStatus.REJECTED, rejection_code=title.reasons[:20], pending_action=""
-            )
-        return ReturnOutcome.APPLIED.value, AttentionReason.REJECTED
+            change = {"status": BoletoStatus.REJECTED.value, "rejection_code": title.reasons[:20], "pending_action": ""}
+        return ReturnOutcome.APPLIED.value, AttentionReason.REJECTED, change
     if occurrence == "written_off":
+        change = None
         if boleto["status"] in open_statuses:
-            Boleto.objects.filter(pk=boleto["id"]).update(status=BoletoStatus.WRITTEN_OFF, pending_action="")
-        return ReturnOutcome.APPLIED.value, None
-    return None, None
+            change = {"status": BoletoStatus.WRITTEN_OFF.value, "pending_action": ""}
+        return ReturnOutcome.APPLIED.value, None, change
+    return None, None, None
 
 
 @transaction.atomic

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils.translation import gettext
 
-from quita.banking.bulk import any_of, insert_rows
+from quita.banking.bulk import any_of, insert_rows, update_rows
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction, TransactionKind, TransactionSource
 from quita.billing.services import INVOICE_FIELDS
 from quita.core.activity import _plain
@@ -71,26 +70,30 @@ def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> N
     payment_title = gettext("Payment of invoice #%(number)s")
     overpayment_title = gettext("Overpayment of invoice #%(number)s")
     labels = {kind.value: str(kind.label) for kind in PaymentMethodKind}
+    succeeded = PaymentStatus.SUCCEEDED.value
+    paid, void = InvoiceStatus.PAID.value, InvoiceStatus.VOID.value
+    snapshots: dict[int, dict] = {}  # each invoice's INVOICE_FIELDS as JSON values, kept current as payments apply
     payments, lines, logs, changed, applied_items = [], [], [], {}, []
     for item in settlements:
         invoice = invoices[item.invoice_id]
-        if invoice["status"] == InvoiceStatus.VOID:
+        if invoice["status"] == void:
             item.refused = "void"
             continue
-        if invoice["status"] == InvoiceStatus.PAID:
+        if invoice["status"] == paid:
             item.refused = "paid"
             continue
         balance = max(invoice["total"] - invoice["amount_paid"], ZERO)
-        applied = min(item.amount, balance)
+        applied = max(min(item.amount, balance), ZERO)
         payments.append(
             {
                 "entity_id": invoice["entity_id"],
                 "customer_id": invoice["customer_id"],
                 "invoice_id": invoice["id"],
                 "amount": item.amount,
+                "applied_amount": applied,
                 "method": item.method,
                 "reference": item.reference,
-                "status": PaymentStatus.SUCCEEDED.value,
+                "status": succeeded,
                 "gateway": item.gateway,
                 "external_id": item.external_id,
                 "received_on": item.received_on,
@@ -99,45 +102,48 @@ def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> N
             }
         )
         applied_items.append(item)
-        common = {
-            "entity_id": invoice["entity_id"],
-            "customer_id": invoice["customer_id"],
-            "date": item.received_on,
-            "source": TransactionSource.PAYMENT.value,
-            "created_by_id": user_id,
-            "created_at": now,
-        }
         description = f"{labels[item.method]} {item.reference}".strip()
         if applied > 0:
             lines.append(
-                {
-                    "kind": TransactionKind.PAYMENT.value,
-                    "title": payment_title % {"number": invoice["number"]},
-                    "description": description,
-                    "amount": -applied,
-                    "paid_invoice_id": invoice["id"],
-                    **common,
-                }
+                _line(
+                    invoice,
+                    item,
+                    user_id,
+                    now,
+                    kind=TransactionKind.PAYMENT.value,
+                    credit_type="",
+                    title=payment_title % {"number": invoice["number"]},
+                    description=description,
+                    amount=-applied,
+                    paid_invoice_id=invoice["id"],
+                )
             )
         excess = item.amount - applied
         if excess > 0:
             lines.append(
-                {
-                    "kind": TransactionKind.CREDIT.value,
-                    "credit_type": CreditType.OVERPAYMENT.value,
-                    "title": overpayment_title % {"number": invoice["number"]},
-                    "description": description,
-                    "amount": -excess,
-                    **common,
-                }
+                _line(
+                    invoice,
+                    item,
+                    user_id,
+                    now,
+                    kind=TransactionKind.CREDIT.value,
+                    credit_type=CreditType.OVERPAYMENT.value,
+                    title=overpayment_title % {"number": invoice["number"]},
+                    description=description,
+                    amount=-excess,
+                    paid_invoice_id=None,
+                )
             )
-        before = _snapshot(invoice)
+        before = snapshots.get(invoice["id"]) or _snapshot(invoice)
         invoice["amount_paid"] += applied
         invoice["payment_method"] = item.method
         invoice["payment_reference"] = item.reference
         if invoice["amount_paid"] >= invoice["total"]:
-            invoice["status"] = InvoiceStatus.PAID.value
+            invoice["status"] = paid
             invoice["paid_at"] = now
+        # Of INVOICE_FIELDS a payment changes only these two; the rest of the snapshot is carried over.
+        after = {**before, "status": invoice["status"], "amount_paid": _plain(invoice["amount_paid"])}
+        snapshots[invoice["id"]] = after
         changed[invoice["id"]] = invoice
         logs.append(
             (
@@ -151,8 +157,9 @@ def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> N
                     "customer_id": invoice["customer_id"],
                     "summary": f"{invoice['number']}: {item.amount:.2f} {item.method} {item.reference}"[:255],
                     "before": before,
+                    "after": None,
                 },
-                _snapshot(invoice),
+                after,
                 applied,
                 excess,
             )
@@ -160,34 +167,27 @@ def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> N
     payment_ids = insert_rows(Payment, payments)
     for item, payment_id in zip(applied_items, payment_ids, strict=True):
         item.payment_id = payment_id
-    insert_rows(Transaction, lines)
-    _update_invoices(list(changed.values()))
+    insert_rows(Transaction, lines, returning_ids=False)
+    update_rows(
+        Invoice,
+        list(changed.values()),
+        fields=["amount_paid", "payment_method", "payment_reference", "status", "paid_at"],
+    )
     rows = []
     for (row, after, applied, excess), payment_id in zip(logs, payment_ids, strict=True):
         row["after"] = {**after, "payment": payment_id, "applied": f"{applied:.2f}", "excess": f"{excess:.2f}"}
         rows.append(row)
-    insert_rows(ActivityLog, rows)
+    insert_rows(ActivityLog, rows, returning_ids=False)
 
 
-def _update_invoices(invoices: list[dict]) -> None:
-    """Write the settled invoices: one UPDATE … FROM (VALUES …) per 1,000 (bulk_update's CASE grows with n²)."""
-    fields = ["amount_paid", "payment_method", "payment_reference", "status", "paid_at"]
-    if connection.vendor != "postgresql":
-        for invoice in invoices:
-            Invoice.objects.filter(pk=invoice["id"]).update(**{name: invoice[name] for name in fields})
-        return
-    table = Invoice._meta.db_table
-    for start in range(0, len(invoices), 1000):
-        batch = invoices[start : start + 1000]
-        values = ", ".join(["(%s, %s::numeric, %s, %s, %s, %s::timestamptz)"] * len(batch))
-        params = []
-        for invoice in batch:
-            params += [invoice["id"], *(invoice[name] for name in fields)]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS i SET amount_paid = v.amount_paid, payment_method = v.payment_method, "
-                f"payment_reference = v.payment_reference, status = v.status, paid_at = v.paid_at "
-                f"FROM (VALUES {values}) AS v(id, amount_paid, payment_method, payment_reference, status, paid_at) "
-                f"WHERE i.id = v.id",
-                params,
-            )
+def _line(invoice: dict, item: Settlement, user_id, now, **values) -> dict:
+    """A ledger line of the payment (every line has the same keys, as `insert_rows` wants)."""
+    return {
+        "entity_id": invoice["entity_id"],
+        "customer_id": invoice["customer_id"],
+        "date": item.received_on,
+        "source": TransactionSource.PAYMENT.value,
+        "created_by_id": user_id,
+        "created_at": now,
+        **values,
+    }

@@ -111,29 +111,54 @@ def write_line(fields: list[Field], values: dict, width: int) -> str:
     return "".join(chars)
 
 
+# Each layout's field list compiled once into (name, slice start, slice end, kind, field) tuples.
+_COMPILED: dict[int, tuple[list[Field], tuple]] = {}
+# Dates repeat across a file's lines (a few distinct days in 100,000 records): parsed once each.
+_DATES: dict[tuple[str, str], datetime.date | None] = {}
+
+
+def _compiled(fields: list[Field]) -> tuple:
+    entry = _COMPILED.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        entry = (fields, tuple((f.name, f.start - 1, f.end, f.kind, f) for f in fields))
+        _COMPILED[id(fields)] = entry
+    return entry[1]
+
+
 def read_line(fields: list[Field], line: str, *, number: int, lenient: bool = False) -> dict:
     """The fields of a line (padded with blanks when the file lost its trailing spaces).
 
     `lenient` (headers and trailers, whose details Quita does not use): a field that does not parse is kept as text.
-    Text and amounts take a fast path (a return file has 100,000 lines); everything else goes through
-    `parse_value`.
+    Text, numbers, amounts and dates already seen take a fast path (a return file has 100,000 lines); everything
+    else goes through `parse_value`, which also words the error.
     """
     values = {}
-    for field in fields:
-        raw = line[field.start - 1 : field.end]
-        kind = field.kind
+    for name, start, end, kind, field in _compiled(fields):
+        raw = line[start:end]
         if kind == "A" or kind == "K":
-            values[field.name] = raw.strip()
+            values[name] = raw.strip()
             continue
+        text = raw.strip()
         if kind == "V":
-            text = raw.strip()
             if text.isdigit():
-                values[field.name] = Decimal(int(text)) / 100
+                values[name] = Decimal(text).scaleb(-2)
+                continue
+        elif kind == "N":
+            if text.isdigit() or not text:
+                values[name] = text
+                continue
+        else:
+            date_key = (kind, text)
+            if date_key in _DATES:
+                values[name] = _DATES[date_key]
                 continue
         try:
-            values[field.name] = parse_value(field, raw, line=number)
+            values[name] = parse_value(field, raw, line=number)
         except CnabError:
             if not lenient:
                 raise
-            values[field.name] = raw.strip()
+            values[name] = raw.strip()
+            continue
+        if kind in ("D8", "D6") and len(_DATES) < 10000:
+            _DATES[(kind, text)] = values[name]
     return values

@@ -37,7 +37,9 @@ def insert_rows(model, rows: list[dict], *, returning_ids: bool = True) -> list[
         return [obj.pk for obj in objects] if returning_ids else []
     meta = model._meta
     fields = _fields(model)
-    given = [name for name in rows[0] if name != meta.pk.attname]
+    if meta.pk.attname in rows[0]:  # ids reserved before (`reserve_ids`): written as given
+        returning_ids = False
+    given = [name for name in rows[0] if name != meta.pk.attname or rows[0][name] is not None]
     defaults = [f for name, f in fields.items() if name not in given and not f.primary_key]
     columns = [fields[name].column for name in given] + [f.column for f in defaults]
     default_values = tuple(f.get_default() for f in defaults)
@@ -71,6 +73,52 @@ def insert_rows(model, rows: list[dict], *, returning_ids: bool = True) -> list[
                 else:
                     write((*values, *default_values))
     return ids
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """`count` new ids from the table's sequence (PostgreSQL), for rows written later in the transaction; ids
+    elsewhere come from `insert_rows` (an empty list here)."""
+    if connection.vendor != "postgresql" or count == 0:
+        return [None] * count
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_select(model, values: dict, source: str, params: tuple = ()) -> int:
+    """PostgreSQL: INSERT INTO `model`'s table the rows of `SELECT <values> <source>`; returns the row count.
+
+    `values` maps attribute names to SQL expressions, or to (SQL with %s, parameters…). Fields not named take
+    their Python default, as in `insert_rows`.
+    """
+    fields = _fields(model)
+    columns, expressions, arguments = [], [], []
+    for name, value in values.items():
+        columns.append(fields[name].column)
+        if isinstance(value, tuple):
+            expressions.append(value[0])
+            arguments.extend(value[1:])
+        else:
+            expressions.append(value)
+    for name, field in fields.items():
+        if name in values or field.primary_key:
+            continue
+        columns.append(field.column)
+        expressions.append(f"%s::{field.cast_db_type(connection)}")
+        default = field.get_default()
+        arguments.append(
+            json.dumps(default) if isinstance(field, models.JSONField) and default is not None else default
+        )
+    names = ", ".join(_quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_quote(model._meta.db_table)} ({names}) SELECT {', '.join(expressions)} {source}",
+            [*arguments, *params],
+        )
+        return cursor.rowcount
 
 
 def update_rows(model, rows: list[dict], *, fields: list[str], keep: tuple[str, ...] = ()) -> None:

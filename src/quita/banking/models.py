@@ -124,8 +124,14 @@ class RemittanceAction(models.TextChoices):
 class Boleto(models.Model):
     """A boleto issued for an invoice from a bank wallet, with its nosso número, barcode and bank status."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", verbose_name=_("entity"))
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="boletos", verbose_name=_("wallet"))
+    # No single-column indexes on entity and wallet: boleto_status_idx and boleto_unique_our_number start with
+    # them, and every index is one more write when a return file marks 100,000 boletos paid.
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("entity")
+    )
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="boletos", db_index=False, verbose_name=_("wallet")
+    )
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="boletos", verbose_name=_("invoice"))
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer"))
     our_number = models.PositiveBigIntegerField(_("nosso número (sequence)"))
@@ -354,7 +360,8 @@ class ReturnOutcome(models.TextChoices):
 class ReturnRecord(models.Model):
     """One detail record of a return file (a T+U pair in CNAB 240, a type-1 line in CNAB 400), as applied."""
 
-    return_file = models.ForeignKey(ReturnFile, on_delete=models.PROTECT, related_name="records")
+    # Indexed by return_record_unique_line (return_file, line_number), which starts with it.
+    return_file = models.ForeignKey(ReturnFile, on_delete=models.PROTECT, related_name="records", db_index=False)
     line_number = models.PositiveIntegerField(_("line"))
     boleto = models.ForeignKey(
         Boleto, null=True, blank=True, on_delete=models.PROTECT, related_name="return_records", verbose_name=_("boleto")

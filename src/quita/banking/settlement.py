@@ -254,19 +254,22 @@ def _json_value(field, expression: str) -> str:
     raise NotImplementedError(f"invoice snapshot of {field.name} ({type(field).__name__}) in SQL")
 
 
-def _snapshot_sql(when: str) -> str:
-    """jsonb of INVOICE_FIELDS: status and amount paid from the step (`when` is before/after), the rest from `i`."""
+def _static_snapshot_sql() -> str:
+    """jsonb of the INVOICE_FIELDS a payment does not change, from the invoice `i` (built once per row and
+    shared by the log's before and after)."""
     parts = []
     for name in INVOICE_FIELDS:
+        if name in DYNAMIC_SNAPSHOT:
+            continue
         field = Invoice._meta.get_field(name)
-        if name in ("status", "amount_paid"):
-            expression = f"to_jsonb(s.{name}_{when})"
-        elif field.attname in MUTABLE:
+        if field.attname in MUTABLE:
             raise NotImplementedError(f"invoice snapshot of {name}, which a payment changes, in SQL")
-        else:
-            expression = _json_value(field, f"i.{connection.ops.quote_name(field.column)}")
-        parts.append(f"'{name}', {expression}")
+        parts.append(f"'{name}', {_json_value(field, 'i.' + connection.ops.quote_name(field.column))}")
     return "jsonb_build_object(" + ", ".join(parts) + ")"
+
+
+# The INVOICE_FIELDS a payment changes, staged as text per step (`<name>_before`, `<name>_after`).
+DYNAMIC_SNAPSHOT = ("status", "amount_paid")
 
 
 def _write_set_based(steps: list[_Step], context: dict) -> None:
@@ -358,9 +361,9 @@ def _write_set_based(steps: list[_Step], context: dict) -> None:
             "object_id": "s.invoice_id",
             "customer_id": "i.customer_id",
             "summary": "s.summary",
-            "before": _snapshot_sql("before"),
-            "after": _snapshot_sql("after")
-            + " || jsonb_build_object('payment', s.payment_id, 'applied', s.applied::text, 'excess', s.excess::text)",
+            "before": "b.base || jsonb_build_object('status', s.status_before, 'amount_paid', s.amount_paid_before)",
+            "after": "b.base || jsonb_build_object('status', s.status_after, 'amount_paid', s.amount_paid_after, "
+            "'payment', s.payment_id, 'applied', s.applied::text, 'excess', s.excess::text)",
         },
-        f"{joined} ORDER BY s.seq",
+        f"{joined} CROSS JOIN LATERAL (SELECT {_static_snapshot_sql()} AS base) AS b ORDER BY s.seq",
     )

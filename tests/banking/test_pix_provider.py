@@ -23,14 +23,18 @@ def psp():
     server.stop()
 
 
+SECRET_ENV = "QUITA_TEST_PIX_CLIENT_SECRET"
+
+
 @pytest.fixture
-def pix_wallet(make_wallet, psp):
+def pix_wallet(make_wallet, psp, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, "s3cret")
     return make_wallet(
         "237",
         pix_api_url=psp.base_url,
         pix_token_url=psp.token_url,
         pix_client_id="quita",
-        pix_client_secret="s3cret",
+        pix_client_secret_env=SECRET_ENV,
     )
 
 
@@ -126,3 +130,28 @@ def test_static_charge_without_a_psp(make_wallet, make_invoice, clerk, clock):
     )
     assert unknown.payment is None
     assert AttentionItem.objects.get(pix_receipt=unknown).reason == AttentionReason.UNKNOWN_TXID
+
+
+def test_the_client_secret_comes_from_the_named_environment_variable(pix_wallet, psp, monkeypatch):
+    """The wallet stores the variable's name only; the secret is read when the provider is built."""
+    from quita.banking.models import Wallet
+    from quita.core.errors import DomainError
+
+    stored = {f.attname: getattr(pix_wallet, f.attname) for f in Wallet._meta.concrete_fields}
+    assert "s3cret" not in repr(stored) and stored["pix_client_secret_env"] == SECRET_ENV
+    provider = services.wallet_pix_provider(pix_wallet)
+    assert provider.client_secret == "s3cret"
+    monkeypatch.setenv(SECRET_ENV, "rotated")
+    assert services.wallet_pix_provider(pix_wallet).client_secret == "rotated"
+    monkeypatch.delenv(SECRET_ENV)
+    with pytest.raises(DomainError) as error:
+        services.wallet_pix_provider(pix_wallet)
+    assert error.value.code == "pix_secret_missing" and SECRET_ENV in str(error.value)
+
+
+def test_a_secret_is_never_taken_as_the_variable_name(make_wallet):
+    from quita.core.errors import DomainError
+
+    with pytest.raises(DomainError) as error:
+        make_wallet("237", pix_client_secret_env="s3cr3t-v@lue/with=symbols")
+    assert error.value.code == "wallet_secret_env_invalid"

@@ -161,6 +161,16 @@ def test_api_wallets_boletos_and_remittances(entity, admin_user, clerk, make_inv
     assert response.status_code == 201, response.json()
     wallet = response.json()
     assert (wallet["cnab_layout"], wallet["fine_percent"]) == (400, "2.00")
+    assert "pix_client_secret" not in wallet and wallet["pix_client_secret_env"] == ""
+    # The PSP secret is never accepted (nor stored, nor returned): only the name of its environment variable.
+    refused = admin_api.patch(f"/api/wallets/{wallet['id']}/", {"pix_client_secret": "s3cret"}, format="json")
+    assert refused.status_code == 400 and "s3cret" not in refused.content.decode()
+    assert refused.json()["code"] == "wallet_secret_not_stored", refused.json()
+    named = admin_api.patch(
+        f"/api/wallets/{wallet['id']}/", {"pix_client_secret_env": "QUITA_PIX_SECRET_ITAU"}, format="json"
+    )
+    assert named.status_code == 200 and named.json()["pix_client_secret_env"] == "QUITA_PIX_SECRET_ITAU"
+    assert admin_api.get(f"/api/wallets/{wallet['id']}/").json()["pix_client_secret_env"] == "QUITA_PIX_SECRET_ITAU"
     capped = admin_api.patch(f"/api/wallets/{wallet['id']}/", {"interest_percent_month": "2.00"}, format="json")
     assert capped.status_code == 400 and capped.json()["code"] == "wallet_interest_above_cap"
     assert api.post("/api/wallets/", {"name": "X", "kind": "invoice"}, format="json").status_code == 403

@@ -63,6 +63,10 @@ class WalletAdmin(ServiceBackedAdmin):
             {"fields": ("fine_percent", "interest_percent_month", "discount_percent", "discount_days", "instructions")},
         ),
         ("PIX and CNAB", {"fields": ("pix_key", "cnab_layout", "registration")}),
+        (
+            "API Pix (PSP)",
+            {"fields": ("pix_api_url", "pix_token_url", "pix_client_id", "pix_client_secret_env")},
+        ),
     )
     fixed_after_create = ("entity",)
 

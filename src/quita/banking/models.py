@@ -69,7 +69,15 @@ class Wallet(models.Model):
     pix_api_url = models.URLField(_("API Pix base URL"), blank=True)
     pix_token_url = models.URLField(_("API Pix token URL"), blank=True)
     pix_client_id = models.CharField(_("API Pix client id"), max_length=200, blank=True)
-    pix_client_secret = models.CharField(_("API Pix client secret"), max_length=200, blank=True)
+    # The client secret itself is never stored: only the name of the environment variable that holds it.
+    pix_client_secret_env = models.CharField(
+        _("environment variable of the API Pix client secret"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The name of the environment variable that holds the PSP's client secret; the secret is not stored."
+        ),
+    )
     cnab_layout = models.PositiveSmallIntegerField(_("CNAB layout"), choices=CnabLayout.choices, null=True, blank=True)
     registration = models.CharField(
         _("registration"), max_length=12, choices=RegistrationMode.choices, default=RegistrationMode.RETURN_FILE

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -75,13 +77,16 @@ WALLET_FIELDS = [
     "pix_api_url",
     "pix_token_url",
     "pix_client_id",
-    "pix_client_secret",
+    "pix_client_secret_env",
     "cnab_layout",
     "registration",
     "is_active",
 ]
-# The activity log never holds the PSP's client secret.
-LOGGED_WALLET_FIELDS = [name for name in WALLET_FIELDS if name != "pix_client_secret"]
+# The PSP's client secret is not stored anywhere (only the name of its environment variable), so the log can
+# hold every field.
+LOGGED_WALLET_FIELDS = WALLET_FIELDS
+# An environment variable's name: letters, digits and underscores, not starting with a digit.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 BOLETO_FIELDS = ["status", "pending_action", "our_number_display", "amount", "due_date", "rejection_code"]
 # Wallets are bank agreements: the administrator's business (the same role that manages the entity).
 WALLET_ACTION = "manage_entity"
@@ -147,7 +152,7 @@ def _wallet_clean(data: dict, *, entity_id: int, instance: Wallet | None = None)
         "pix_api_url",
         "pix_token_url",
         "pix_client_id",
-        "pix_client_secret",
+        "pix_client_secret_env",
     ):
         if name in data:
             data[name] = ("" if data[name] is None else str(data[name])).strip()
@@ -156,6 +161,9 @@ def _wallet_clean(data: dict, *, entity_id: int, instance: Wallet | None = None)
                 raise ValidationFailed(
                     _("Too long."), code="text_too_long", fields={name: [_("At most %d characters.") % max_length]}
                 )
+    if data.get("pix_client_secret_env") and not ENV_NAME.fullmatch(data["pix_client_secret_env"]):
+        message = _("Enter the name of an environment variable (letters, digits and _), not the secret itself.")
+        raise ValidationFailed(message, code="wallet_secret_env_invalid", fields={"pix_client_secret_env": [message]})
     merged = {name: getattr(instance, name) for name in WALLET_FIELDS} if instance else {}
     merged.update(data)
     if not merged.get("name"):
@@ -1183,11 +1191,18 @@ def wallet_pix_provider(wallet: Wallet):
 
     if not (wallet.pix_api_url and wallet.pix_token_url and wallet.pix_client_id):
         return None
+    secret = os.environ.get(wallet.pix_client_secret_env, "").strip() if wallet.pix_client_secret_env else ""
+    if not secret:
+        raise Conflict(
+            _("The API Pix client secret is not configured (environment variable %(name)s).")
+            % {"name": wallet.pix_client_secret_env or "—"},
+            code="pix_secret_missing",
+        )
     return ApiPixProvider(
         base_url=wallet.pix_api_url,
         token_url=wallet.pix_token_url,
         client_id=wallet.pix_client_id,
-        client_secret=wallet.pix_client_secret,
+        client_secret=secret,
     )
 
 

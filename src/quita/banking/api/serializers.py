@@ -56,6 +56,7 @@ class WalletSerializer(serializers.ModelSerializer):
             "pix_api_url",
             "pix_token_url",
             "pix_client_id",
+            "pix_client_secret_env",
             "cnab_layout",
             "registration",
             "is_active",
@@ -90,7 +91,8 @@ class WalletWriteSerializer(DefaultEntityMixin, serializers.Serializer):
     pix_api_url = serializers.URLField(required=False, allow_blank=True)
     pix_token_url = serializers.URLField(required=False, allow_blank=True)
     pix_client_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    pix_client_secret = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
+    # The name of the environment variable holding the PSP's client secret; the secret itself is never accepted.
+    pix_client_secret_env = serializers.CharField(max_length=100, required=False, allow_blank=True)
     cnab_layout = CodedChoiceField(
         choices=CnabLayout.choices, invalid_code="wallet_layout_invalid", required=False, allow_null=True
     )
@@ -98,6 +100,21 @@ class WalletWriteSerializer(DefaultEntityMixin, serializers.Serializer):
         choices=RegistrationMode.choices, invalid_code="wallet_registration_invalid", required=False
     )
     is_active = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        if "pix_client_secret" in getattr(self, "initial_data", {}):
+            raise serializers.ValidationError(
+                {
+                    "pix_client_secret": [
+                        _(
+                            "Secrets are not stored. Put the client secret in an environment variable of the server "
+                            "and send its name as pix_client_secret_env."
+                        )
+                    ]
+                },
+                code="wallet_secret_not_stored",
+            )
+        return super().validate(attrs)
 
 
 class WalletUpdateSerializer(WalletWriteSerializer):

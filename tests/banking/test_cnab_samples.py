@@ -35,10 +35,12 @@ EXPECTED = {
     "brcobranca/remessa-bradesco-cnab400.rem": ("237", 400, "remittance", 1, "199.90", "0.00"),
     "brcobranca/remessa-caixa-cnab240.rem": ("104", 240, "remittance", 1, "199.90", "0.00"),
     "brcobranca/remessa-itau-cnab400.rem": ("341", 400, "remittance", 1, "199.90", "0.00"),
+    "brcobranca/remessa-itau-cnab444.rem": ("341", 444, "remittance", 1, "199.90", "0.00"),
     "brcobranca/remessa-santander-cnab240.rem": ("033", 240, "remittance", 1, "199.90", "0.00"),
     "brcobranca/remessa-santander-cnab400-pix.rem": ("033", 400, "remittance", 1, "199.90", "0.00"),
     "brcobranca/remessa-santander-cnab400.rem": ("033", 400, "remittance", 1, "199.90", "0.00"),
     "brcobranca/remessa-sicoob-cnab400.rem": ("756", 400, "remittance", 1, "199.90", "0.00"),
+    "brcobranca/remessa-sicoob-correspondente-bb-cnab240.rem": ("756", 240, "remittance", 1, "50.00", "0.00"),
     "brcobranca/remessa-sicredi-cnab240.rem": ("748", 240, "remittance", 1, "50.00", "0.00"),
     "brcobranca/remessa-unicred-cnab240.rem": ("748", 240, "remittance", 1, "50.00", "0.00"),
     "laravel-boleto/cnab240_banco_brasil.ret": ("001", 240, "return", 5, "128.80", "128.80"),
@@ -60,11 +62,8 @@ EXPECTED = {
     "pycobranca/remessa_santander_pix_cnab400.rem": ("033", 400, "remittance", 2, "1550.65", "0.00"),
     "pycobranca/remessa_sicoob_pix_cnab240.rem": ("756", 240, "remittance", 2, "1550.65", "0.00"),
 }
-# Samples of other banks, or of layouts Quita does not write (Itaú CNAB 444, Sicoob "correspondente BB",
-# BRB's non-standard header): refused with a reason, never misread.
+# Samples of other banks: refused with a reason, never misread.
 REFUSED = {
-    "brcobranca/remessa-itau-cnab444.rem": "444 characters",
-    "brcobranca/remessa-sicoob-correspondente-bb-cnab240.rem": "not a CNAB 240 or 400 header",
     "brcobranca/CNAB240AILOS.RET": "bank 085",
     "laravel-boleto/cnab400_hsbc.ret": "bank 399",
     "laravel-boleto/cnab240_btg.ret": "bank 208",
@@ -80,7 +79,9 @@ def test_sample_is_read(name):
     assert len(parsed.titles) == count
     assert parsed.total == Decimal(total)
     assert parsed.paid_total == Decimal(paid)
-    assert parsed.records[0].kind == "header" and parsed.records[-1].kind == "trailer"
+    # Sicoob's "correspondente BB" file is one lot: it ends with the lot trailer (there is no file trailer).
+    last = "lot_trailer" if name.endswith("correspondente-bb-cnab240.rem") else "trailer"
+    assert parsed.records[0].kind == "header" and parsed.records[-1].kind == last
 
 
 def test_every_sample_of_the_seven_banks_is_covered():
@@ -113,6 +114,76 @@ def test_trailer_totals_agree_where_the_file_has_them():
     parsed = reader.read((SAMPLES / "pycobranca/remessa_sicoob_pix_cnab240.rem").read_bytes())
     trailer = next(r.fields for r in parsed.records if r.kind == "lot_trailer")
     assert (int(trailer["title_count"]), trailer["title_total"]) == (len(parsed.titles), parsed.total)
+
+
+def test_itau_cnab_444_reads_the_invoice_key_after_position_400():
+    parsed = reader.read((SAMPLES / "brcobranca/remessa-itau-cnab444.rem").read_bytes())
+    detail = next(r.fields for r in parsed.records if r.kind == "detail")
+    assert detail["invoice_key"] == "12345678901234567890123456789012345678901234"
+    assert detail["sequence"] == "000002" and parsed.titles[0].our_number == 123
+    assert parsed.titles[0].due_date.isoformat() == "2015-07-14"
+    # A CNAB 400 file of the same bank is still read as CNAB 400.
+    assert reader.read((SAMPLES / "brcobranca/remessa-itau-cnab400.rem").read_bytes()).width == 400
+
+
+def test_sicoob_correspondent_lot_trailer_agrees_and_the_nosso_numero_follows_the_agreement():
+    parsed = reader.read((SAMPLES / "brcobranca/remessa-sicoob-correspondente-bb-cnab240.rem").read_bytes())
+    assert parsed.variant == "correspondente_bb"
+    trailer = parsed.records[-1].fields
+    assert (int(trailer["title_count"]), trailer["title_total"]) == (len(parsed.titles), parsed.total)
+    assert parsed.header["agency"] == "4327" and parsed.header["account"] == "1234567890"
+    title = parsed.titles[0]
+    # 10-digit agreement 1234567890, then the 7-digit sequence 1234567.
+    assert (title.our_number_text, title.our_number) == ("12345678901234567", 1234567)
+    payer = next(r.fields for r in parsed.records if r.kind == "Q")
+    assert payer["payer_doc"] == "00082136760505" and payer["payer_state"] == "SP"
+
+
+@pytest.mark.parametrize("key", ["itau-444", "sicoob-correspondente-bb"])
+def test_the_writer_and_the_reader_share_the_new_layouts(key):
+    """Each layout is one spec: what the writer puts in a remittance, the reader reads back."""
+    import datetime
+
+    from quita.banking.cnab import writer
+    from quita.banking.cnab.layouts import LAYOUTS, VARIANTS
+
+    layout = LAYOUTS[("341", 444)] if key == "itau-444" else VARIANTS[("756", "correspondente_bb")]
+    header = writer.FileHeader(
+        bank=layout.bank,
+        company_doc="11222333000181",
+        company_name="Provedor Exemplo",
+        agency="4327",
+        account="12345",
+        file_number=7,
+        created=datetime.datetime(2030, 1, 20, 6, 0),  # noqa: DTZ001 - a file's local timestamp
+    )
+    titles = [
+        {
+            "our_number": "00000042" if key == "itau-444" else "12345678900000042",
+            "document_number": "0000000042",
+            "due_date": datetime.date(2030, 2, 10),
+            "issue_date": datetime.date(2030, 1, 20),
+            "amount": Decimal("123.45"),
+            "payer_name": "Maria da Silva",
+            "invoice_key": "35300111222333000181550010000000421000000421",
+        },
+        {
+            "our_number": "00000043" if key == "itau-444" else "12345678900000043",
+            "document_number": "0000000043",
+            "due_date": datetime.date(2030, 2, 10),
+            "issue_date": datetime.date(2030, 1, 20),
+            "amount": Decimal("10.05"),
+            "payer_name": "João",
+        },
+    ]
+    text = writer.write_remittance(layout, header, titles)
+    widths = {len(line) for line in text.split("\r\n") if line}
+    assert widths == ({400, 444} if key == "itau-444" else {240})
+    parsed = reader.read(text.encode("latin-1"))
+    assert (parsed.bank, parsed.width, parsed.direction, parsed.errors) == (layout.bank, layout.width, "remittance", [])
+    assert [t.our_number for t in parsed.titles] == [42, 43]
+    assert parsed.total == Decimal("133.50")
+    assert [t.due_date for t in parsed.titles] == [datetime.date(2030, 2, 10)] * 2
 
 
 def test_return_money_is_kept_apart():

@@ -224,11 +224,19 @@ def _replace(base: list[Field], *fields: Field) -> list[Field]:
 
 @dataclass(frozen=True)
 class Layout:
-    """One bank's layout (240 or 400): record specs for both directions and its nosso número convention."""
+    """One bank's layout (240, 400 or 444): record specs for both directions and its nosso número convention.
+
+    `width` is the width of a title (detail) line: 444 for Itaú's CNAB 444, whose header and trailer keep 400.
+    `variant` names a bank's second layout of the same width (Sicoob's "correspondente BB" CNAB 240), whose
+    `envelope` is "lot": the file is one lot, opened by its lot header and closed by its lot trailer, without
+    the file header and trailer of FEBRABAN's "file" envelope.
+    """
 
     bank: str
     width: int
     records: dict = field(default_factory=dict)
+    variant: str = ""
+    envelope: str = "file"
     # How the nosso número appears in the files: (boleto) -> text, and (text) -> our sequence number.
     our_number_out: object = None
     our_number_in: object = None
@@ -495,6 +503,111 @@ LAYOUTS: dict[tuple[str, int], Layout] = {
         our_in=lambda t: _digits_int(t, 0, -1),
     ),
 }
+
+
+# --- Itaú CNAB 444 ---------------------------------------------------------------------------------------------
+# The CNAB 400 remittance with the NF-e access key (44 characters) after position 400: header and trailer stay
+# 400 wide. Positions from Itaú's CNAB 400 manual plus the key, as brcobranca's `Cnab444::Itau` writes them and
+# its sample `remessa-itau-cnab444.rem` shows (no public Itaú manual of the 444 layout was found).
+_ITAU_400 = LAYOUTS[("341", 400)]
+LAYOUTS[("341", 444)] = Layout(
+    bank="341",
+    width=444,
+    records={
+        **_ITAU_400.records,
+        "remittance": [*_ITAU_400.records["remittance"], F("invoice_key", 401, 444, "A")],
+        "return": _ITAU_400.records["return"],
+    },
+    our_number_out=_ITAU_400.our_number_out,
+    our_number_in=_ITAU_400.our_number_in,
+)
+
+# --- Sicoob "correspondente Banco do Brasil" CNAB 240 -----------------------------------------------------------
+# Sicoob wallets collected through Banco do Brasil as correspondent: one lot per file, no file header or trailer.
+# The first line is the lot header (bank 756, lot 0000, record 1, operation R); details carry zeros instead of
+# bank and lot; the lot trailer gives the title count and total. Nosso número: the 10-digit agreement followed
+# by the 7-digit sequence. Positions as brcobranca's `Cnab240::SicoobBancoBrasil` writes them and its sample
+# shows (no public Sicoob manual of this variant was found).
+_CORRESPONDENT_DETAIL = [
+    F("zeros", 1, 7, "K", "0000000"),
+    F("record_type", 8, 8, "K", "3"),
+    F("sequence", 9, 13, "N"),
+    F("segment", 14, 14, "A"),
+    F("movement", 16, 17, "N"),
+]
+SICOOB_CORRESPONDENT = Layout(
+    bank="756",
+    width=240,
+    variant="correspondente_bb",
+    envelope="lot",
+    records={
+        "header": [
+            F("bank", 1, 3, "N"),
+            F("lot", 4, 7, "K", "0000"),
+            F("record_type", 8, 8, "K", "1"),
+            F("operation", 9, 9, "A", "R"),
+            F("zeros", 10, 16, "K", "0000000"),
+            F("agency", 19, 22, "N"),
+            F("collection_code", 23, 29, "N"),
+            F("account", 30, 39, "N"),
+            F("account_digit", 40, 40, "A"),
+            F("company_name", 71, 100, "A"),
+            F("file_number", 181, 188, "N"),
+            F("file_date", 189, 196, "D8"),
+            F("complement", 197, 207, "K", "00000000000"),
+        ],
+        "P": [
+            *_CORRESPONDENT_DETAIL,
+            F("our_number", 41, 57, "N"),
+            F("wallet_code", 58, 58, "N", "9"),
+            F("document_type", 59, 60, "A", "02"),
+            F("issuer", 61, 61, "N", "2"),
+            F("document_number", 63, 77, "A"),
+            F("due_date", 78, 85, "D8"),
+            F("amount", 86, 100, "V"),
+            F("zeros_2", 101, 106, "K", "000000"),
+            F("acceptance", 107, 107, "A", "N"),
+            F("issue_date", 110, 117, "D8"),
+            F("interest_code", 118, 118, "N", "1"),
+            F("interest", 119, 133, "V"),
+            F("zeros_3", 134, 142, "K", "000000000"),
+            F("discount_date", 143, 150, "D8"),
+            F("discount", 151, 165, "V"),
+            F("abatement", 181, 195, "V"),
+            F("company_use", 196, 220, "A"),
+            F("protest_code", 221, 221, "N", "0"),
+            F("protest_days", 222, 223, "N", "00"),
+            F("zeros_4", 224, 227, "K", "0000"),
+            F("currency", 228, 229, "N", "09"),
+            F("zeros_5", 230, 240, "K", "00000000000"),
+        ],
+        "Q": [
+            *_CORRESPONDENT_DETAIL,
+            F("payer_doc_type", 18, 19, "N"),
+            F("payer_doc", 20, 33, "N"),
+            F("payer_name", 34, 73, "A"),
+            F("payer_address", 74, 113, "A"),
+            F("payer_district", 114, 128, "A"),
+            F("payer_postcode", 129, 136, "N"),
+            F("payer_city", 137, 151, "A"),
+            F("payer_state", 152, 153, "A"),
+            F("guarantor_doc_type", 154, 155, "N"),
+            F("guarantor_doc", 156, 169, "N"),
+            F("guarantor_name", 170, 209, "A"),
+        ],
+        "lot_trailer": [
+            F("zeros", 1, 7, "K", "0000000"),
+            F("record_type", 8, 8, "K", "5"),
+            F("title_count", 18, 23, "N"),
+            F("title_total", 24, 40, "V"),
+            F("zeros_2", 41, 46, "K", "000000"),
+        ],
+    },
+    our_number_out=lambda b: _display_digits(b)[-17:].zfill(17),
+    our_number_in=lambda t: _digits_int(t, -7),
+)
+# Second layouts of a bank, by (bank, variant); `reader.detect` recognises them by their first line.
+VARIANTS: dict[tuple[str, str], Layout] = {("756", "correspondente_bb"): SICOOB_CORRESPONDENT}
 
 
 def layout_for(bank: str, width: int) -> Layout:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from quita.banking.cnab.fields import CnabError, read_line
-from quita.banking.cnab.layouts import LAYOUTS, Layout
+from quita.banking.cnab.layouts import LAYOUTS, VARIANTS, Layout
 
 ZERO = Decimal("0.00")
 
@@ -56,6 +56,7 @@ class ParsedFile:
     width: int
     direction: str
     header: dict
+    variant: str = ""
     records: list[CnabRecord] = field(default_factory=list)
     titles: list[Title] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
@@ -87,18 +88,23 @@ def decode(content: bytes | str) -> list[str]:
     return lines
 
 
-def detect(first: str) -> tuple[str, int, str]:
-    """(bank, width, direction) from the header line; CnabError when it is neither CNAB 240 nor 400."""
+def detect(first: str) -> tuple[str, int, str, str]:
+    """(bank, width, direction, variant) from the first line; CnabError when it is neither CNAB 240 nor 400."""
     if first[:1] == "0" and first[1:2] in ("1", "2") and first[2:9].strip().upper() in ("REMESSA", "RETORNO", ""):
-        return first[76:79], 400, "remittance" if first[1] == "1" else "return"
+        return first[76:79], 400, "remittance" if first[1] == "1" else "return", ""
     if first[3:8] == "00000" and first[:3].isdigit():
         direction = {"1": "remittance", "2": "return"}.get(first[142:143], "")
-        return first[:3], 240, direction
+        return first[:3], 240, direction, ""
+    if first[3:8] == "00001" and first[:3].isdigit():
+        # A file that opens with a lot header of lot 0000 (no file header): a bank's "lot" envelope variant.
+        for (bank, variant), layout in VARIANTS.items():
+            if bank == first[:3] and layout.envelope == "lot":
+                return bank, layout.width, {"R": "remittance", "T": "return"}.get(first[8:9], ""), variant
     raise CnabError("the first line is not a CNAB 240 or 400 header", line=1, code="cnab_unknown_format")
 
 
-def _layout(bank: str, width: int) -> Layout:
-    layout = LAYOUTS.get((bank, width))
+def _layout(bank: str, width: int, variant: str = "") -> Layout:
+    layout = VARIANTS.get((bank, variant)) if variant else LAYOUTS.get((bank, width))
     if layout is None:
         raise CnabError(f"bank {bank} in CNAB {width} is not supported", line=1, code="cnab_bank_unsupported")
     return layout
@@ -128,8 +134,10 @@ def read(content: bytes | str) -> ParsedFile:
     lines = decode(content)
     if not lines:
         raise CnabError("the file is empty", code="cnab_empty")
-    bank, width, direction = detect(lines[0])
-    layout = _layout(bank, width)
+    bank, width, direction, variant = detect(lines[0])
+    if width == 400 and (bank, 444) in LAYOUTS and any(len(line.rstrip()) > 400 for line in lines):
+        width = 444  # the bank's CNAB 444: detail lines of 444 under a 400-character header
+    layout = _layout(bank, width, variant)
     for number, line in enumerate(lines, start=1):
         if len(line.rstrip()) > width:
             raise CnabError(
@@ -139,13 +147,13 @@ def read(content: bytes | str) -> ParsedFile:
             )
     padded = [line.ljust(width) for line in lines]
     header = read_line(layout.records["header"], padded[0], number=1, lenient=True)
-    parsed = ParsedFile(bank=bank, width=width, direction=direction, header=header)
+    parsed = ParsedFile(bank=bank, width=width, direction=direction, header=header, variant=variant)
     parsed.records.append(CnabRecord(1, "header", header))
     if width == 240:
         _read_240(layout, padded, parsed)
     else:
         _read_400(layout, padded, parsed)
-    if parsed.records[-1].kind != "trailer":
+    if parsed.records[-1].kind != ("lot_trailer" if layout.envelope == "lot" else "trailer"):
         raise CnabError("the file has no trailer record (it may be cut short)", line=len(lines), code="cnab_no_trailer")
     return parsed
 
@@ -160,26 +168,13 @@ def _read_240(layout: Layout, lines: list[str], parsed: ParsedFile) -> None:
     for number, line in enumerate(lines[1:], start=2):
         record_type = line[7]
         try:
-            if record_type == "1":
-                parsed.records.append(
-                    CnabRecord(
-                        number, "lot_header", read_line(layout.records["lot_header"], line, lenient=True, number=number)
-                    )
-                )
-            elif record_type == "5":
-                parsed.records.append(
-                    CnabRecord(
-                        number,
-                        "lot_trailer",
-                        read_line(layout.records["lot_trailer"], line, number=number, lenient=True),
-                    )
-                )
-            elif record_type == "9":
-                parsed.records.append(
-                    CnabRecord(
-                        number, "trailer", read_line(layout.records["trailer"], line, lenient=True, number=number)
-                    )
-                )
+            kind = {"1": "lot_header", "5": "lot_trailer", "9": "trailer"}.get(record_type)
+            if kind is not None:
+                spec = layout.records.get(kind)
+                if spec is None:  # a "lot" envelope has one lot header (the first line) and no file trailer
+                    _fail(parsed, number, f"unexpected record type {record_type!r} at position 8 in this layout")
+                    continue
+                parsed.records.append(CnabRecord(number, kind, read_line(spec, line, lenient=True, number=number)))
             elif record_type == "3":
                 segment = line[13]
                 spec = layout.records.get(segment)

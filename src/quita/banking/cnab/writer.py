@@ -55,13 +55,16 @@ def _header_values(header: FileHeader, direction: int) -> dict:
 def write_remittance(layout: Layout, header: FileHeader, titles: list[dict]) -> str:
     """A remittance: each title dict has the layout's field names plus `action` (entry, cancel or change)."""
     base = _header_values(header, 1)
+    if layout.envelope == "lot":
+        return _write_lot(layout, base, titles, segments=("P", "Q"), operation="R")
     if layout.width == 240:
         return _write_240(layout, base, titles, segments=("P", "Q", "R"), operation="R")
+    # CNAB 400, or 444: title lines of the layout's width between a 400-character header and trailer.
     lines = [write_line(layout.records["header"], {**base, "sequence": 1}, 400)]
     for title in titles:
         values = {**title, "bank": layout.bank, "occurrence": MOVEMENT[title.get("action", "entry")]}
         values["sequence"] = len(lines) + 1
-        lines.append(write_line(layout.records["remittance"], values, 400))
+        lines.append(write_line(layout.records["remittance"], values, layout.width))
     lines.append(write_line(layout.records["trailer"], {"sequence": len(lines) + 1}, 400))
     return CRLF.join(lines) + CRLF
 
@@ -76,6 +79,22 @@ def write_return(layout: Layout, header: FileHeader, titles: list[dict]) -> str:
         values = {**title, "record_type": layout.title_types[-1], "sequence": len(lines) + 1}
         lines.append(write_line(layout.records["return"], values, 400))
     lines.append(write_line(layout.records["trailer"], {"sequence": len(lines) + 1}, 400))
+    return CRLF.join(lines) + CRLF
+
+
+def _write_lot(layout: Layout, base: dict, titles: list[dict], *, segments: tuple[str, ...], operation: str) -> str:
+    """A "lot" envelope (Sicoob correspondente BB): the lot header first, the details, the lot trailer last."""
+    records = layout.records
+    lines = [write_line(records["header"], {**base, "operation": operation}, layout.width)]
+    total = Decimal("0.00")
+    for title in titles:
+        movement = title.get("occurrence") or MOVEMENT[title.get("action", "entry")]
+        total += Decimal(str(title.get("amount") or "0"))
+        for segment in segments:
+            values = {**title, "sequence": len(lines), "segment": segment, "movement": movement}
+            lines.append(write_line(records[segment], values, layout.width))
+    trailer = {"title_count": len(titles), "title_total": total}
+    lines.append(write_line(records["lot_trailer"], trailer, layout.width))
     return CRLF.join(lines) + CRLF
 
 

@@ -116,3 +116,23 @@ def invoice_badge(invoice, today) -> str:
     else:
         css, label = "warning", invoice.get_status_display()
     return format_html('<span class="badge text-bg-{}">{}</span>', css, label)
+
+
+@register.simple_tag
+def transaction_invoice(tx) -> str:
+    """The invoice a ledger line is on (or settles), as a link to its detail modal; else "Void" or "Unbilled"."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    invoice = tx.invoice or tx.paid_invoice
+    if invoice is not None:
+        return format_html(
+            '<a href="{}" hx-get="{}" hx-target="#modal-content" data-bs-toggle="modal" data-bs-target="#modal">{}</a>',
+            reverse("web:invoice", args=[invoice.pk]),
+            reverse("web:invoice-modal", args=[invoice.pk]),
+            invoice.number,
+        )
+    if tx.is_void:
+        return format_html('<span class="badge text-bg-secondary">{}</span>', gettext("Void"))
+    return format_html('<span class="badge text-bg-info">{}</span>', gettext("Unbilled"))

@@ -25,11 +25,15 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import threading
 import time
+import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import stripe
+from django.db import OperationalError
 from playwright.sync_api import expect
 
 from quita.billing.models import InvoiceStatus
@@ -65,9 +69,9 @@ def stripe_proxy(localstripe):
 
 
 @pytest.fixture
-def stripe_entity(entity, stripe_proxy, localstripe, live_server, settings, monkeypatch):
+def stripe_entity(entity, stripe_proxy, localstripe, live_server, settings, monkeypatch, request_finalizers):
     """Cards on for the entity; the pages load localstripe's fake Stripe.js through the proxy; localstripe posts
-    its PaymentIntent events to the live server's webhook."""
+    its PaymentIntent events to the live server's webhook (through a relay that retries, as Stripe does)."""
     monkeypatch.setenv("QUITA_BROWSER_STRIPE_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("QUITA_BROWSER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     settings.STRIPE_JS_URL = f"{stripe_proxy.url}/js.stripe.com/v3/"
@@ -81,12 +85,63 @@ def stripe_entity(entity, stripe_proxy, localstripe, live_server, settings, monk
     )
     # Only the PaymentIntent events (the ones that settle a payment): the live server shares one SQLite connection
     # between its threads, so no event should arrive in the middle of another request of the page.
-    hook = {"url": f"{live_server.url}/api/webhooks/stripe/", "secret": WEBHOOK_SECRET, "events": PAYMENT_EVENTS}
+    relay = WebhookRelay(f"{live_server.url}/api/webhooks/stripe/")
+    request_finalizers.append(relay.stop)
+    hook = {"url": relay.url, "secret": WEBHOOK_SECRET, "events": PAYMENT_EVENTS}
     request = urllib.request.Request(
         f"{localstripe.url}/_config/webhooks/quita", data=json.dumps(hook).encode(), method="POST"
     )
     urllib.request.urlopen(request, timeout=10).read()
     return entity
+
+
+class WebhookRelay:
+    """Passes localstripe's webhook deliveries on to Quita, retrying a failed one as Stripe does (localstripe posts
+    once). The live server and the test share one in-memory SQLite database, whose table locks can refuse a
+    request that arrives while another thread reads."""
+
+    def __init__(self, target: str):
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {"Content-Type": "application/json", "Stripe-Signature": self.headers["Stripe-Signature"]}
+                status = 0
+                for _attempt in range(10):
+                    request = urllib.request.Request(target, data=body, headers=headers, method="POST")
+                    try:
+                        with urllib.request.urlopen(request, timeout=10) as answer:
+                            status = answer.status
+                    except urllib.error.HTTPError as error:
+                        status = error.code
+                    relay.deliveries.append(status)
+                    if status < 500:
+                        break
+                    time.sleep(0.5)
+                self.send_response(status or 502)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.deliveries: list[int] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def request_finalizers():
+    finalizers = []
+    yield finalizers
+    for finalize in finalizers:
+        finalize()
 
 
 @pytest.fixture
@@ -418,6 +473,7 @@ def test_3d_secure_finished_in_the_portal_settles_through_the_webhook(
         page.screenshot(path=str(output / "cards-3ds-portal-desktop.png"), full_page=True)
     page.get_by_role("button", name="Complete authentication").click()  # the bank's challenge
     expect(page.locator("[data-confirm-status]")).not_to_be_empty()
+    page.wait_for_url(re.compile(rf"/portal/invoices/{invoice.pk}/$"))  # the page reloads itself after 2 s
     _wait_for(lambda: Payment.objects.get(pk=waiting.pk).status == PaymentStatus.SUCCEEDED)
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID and invoice.payment_reference == waiting.external_id
@@ -426,10 +482,14 @@ def test_3d_secure_finished_in_the_portal_settles_through_the_webhook(
     expect(page.locator("#pay-card")).to_have_count(0)
 
 
-def _wait_for(predicate, timeout: float = 15.0) -> None:
+def _wait_for(predicate, timeout: float = 20.0) -> None:
+    """Poll the database (shared with the live server: a read may meet a writer's table lock, so it is retried)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
+        try:
+            if predicate():
+                return
+        except OperationalError:
+            pass
+        time.sleep(0.5)
     raise AssertionError("the condition was not met in time")

@@ -432,6 +432,9 @@ def test_no_card_in_the_pay_modal_links_to_the_add_card_box(clerk_page, invoice_
         page.locator("#payment-methods-card [data-card-form] button[type=submit]").click()
     card = PaymentMethod.objects.get(customer=invoice.customer)
     assert card.is_default
+    page.wait_for_url(re.compile(rf"/customers/{invoice.customer_id}/billing/$"))  # the box does not open again
+    expect(card_row(page, card).locator(".badge")).to_have_text("Default")
+    expect(page.locator("#add-card")).not_to_have_attribute("open", "")
     assert PaymentMethod.objects.count() == 1  # one SetupIntent confirmed, one card: the box opened once
 
 

@@ -50,7 +50,11 @@
         return post(form.dataset.saveUrl, form, body);
       }).then(function (answer) {
         if (!answer.ok) { throw new Error(answer.data.detail); }
-        window.location.reload();
+        // Back to the page without "#add-card" (and its ?add_card=1): the box must not open again for a new card.
+        var url = new URL(window.location.href);
+        url.hash = "";
+        url.searchParams.delete("add_card");
+        if (url.href === window.location.href) { window.location.reload(); } else { window.location.replace(url.href); }
       }).catch(function (e) { error.textContent = e.message; });
     });
   });

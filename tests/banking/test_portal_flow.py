@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -180,3 +181,23 @@ def test_portal_pages_in_english(maria_invoice, banks, clock):
     page = client.get(f"/portal/banking/invoices/{maria_invoice.pk}/banks/").content.decode()
     assert "Choose the bank" in page and "Generate boleto" in page
     assert 'name="viewport"' in page
+
+
+def test_after_a_partial_payment_the_pix_is_made_again_for_the_balance(maria_invoice, banks, ledger, clock):
+    """A PIX code for the old amount is not offered: paying it would overpay the invoice."""
+    services.boleto_choose(
+        invoice_id=maria_invoice.pk, wallet_id=banks["237"].pk, customer_id=maria_invoice.customer_id
+    )
+    old = maria_invoice.pix_charges.get()
+    assert brcode.parse(old.payload)["amount"] == "75.00"
+    ledger.pay(maria_invoice, method="cash", amount="25.00")
+    client = portal_client(maria_invoice.customer, "en")
+    page = client.get(f"/portal/invoices/{maria_invoice.pk}/").content.decode()
+    assert old.payload not in page and f'action="/portal/banking/invoices/{maria_invoice.pk}/pix/"' in page
+    client.post(f"/portal/banking/invoices/{maria_invoice.pk}/pix/")
+    charge = maria_invoice.pix_charges.get()  # the same charge (same txid), made again
+    assert charge.pk == old.pk and charge.amount == Decimal("50.00")
+    assert brcode.parse(charge.payload)["amount"] == "50.00" and brcode.parse(charge.payload)[
+        "txid"
+    ] == services.invoice_txid(maria_invoice, dynamic=False)
+    assert charge.payload in client.get(f"/portal/invoices/{maria_invoice.pk}/").content.decode()

@@ -50,8 +50,12 @@ def entity_boletos(entity_id: int, *, status: str = "", search: str = "") -> Que
 
 
 def invoice_pix_charge(invoice: Invoice) -> PixCharge | None:
-    """The invoice's active PIX charge (its copia-e-cola is what a payer may pay), or None."""
-    return PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).order_by("-created_at").first()
+    """The invoice's active PIX charge for its balance (its copia-e-cola is what a payer may pay), or None: a charge
+    for another amount (a part was paid since) is not offered until it is made again (`pix_charge_create`)."""
+    for charge in PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).order_by("-created_at"):
+        if charge.amount == invoice.balance:
+            return charge
+    return None
 
 
 def entity_bank_wallets(entity_id: int) -> QuerySet[Wallet]:

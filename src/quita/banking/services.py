@@ -382,7 +382,8 @@ def _issue(*, invoice: Invoice, wallet: Wallet, actor) -> Boleto:
         summary=f"boleto {boleto.our_number_display} {wallet.bank} {invoice.number} {amount:.2f}",
         after=snapshot(boleto, BOLETO_FIELDS),
     )
-    if wallet.pix_key and not PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).exists():
+    active = PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).order_by("-id").first()
+    if wallet.pix_key and (active is None or (active.kind == PixChargeKind.STATIC and active.amount != amount)):
         # The printed boleto carries a PIX QR: its txid must be known when the PIX arrives (else "unknown txid").
         _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
     return boleto
@@ -1012,7 +1013,8 @@ def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) 
     provider = provider or wallet_pix_provider(wallet)
     txid = invoice_txid(invoice, dynamic=provider is not None)
     charge = PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).first()
-    if charge is not None and charge.status == PixChargeStatus.ACTIVE:
+    current = charge is not None and (charge.kind == PixChargeKind.DUE or charge.amount == invoice.balance)
+    if current and charge.status == PixChargeStatus.ACTIVE:
         return charge
     if provider is None:
         return _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
@@ -1051,8 +1053,35 @@ def _static_pix_charge(*, invoice: Invoice, wallet: Wallet, actor) -> PixCharge:
 
     entity = invoice.entity
     txid = invoice_txid(invoice, dynamic=False)
-    if PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).exists():
+    existing = PixCharge.objects.select_for_update().filter(entity_id=invoice.entity_id, txid=txid).first()
+    if existing is not None and existing.status != PixChargeStatus.ACTIVE:
         raise Conflict(_("This invoice's PIX charge was closed."), code="pix_charge_closed")
+    if existing is not None:
+        if existing.amount == invoice.balance:
+            return existing
+        # A part of the invoice was paid since: the static code (only a string, unknown to the PSP) is made again
+        # for the balance, with the same key and txid, so that nobody is asked to pay the old amount.
+        before = snapshot(existing, ["amount", "payload"])
+        existing.amount = invoice.balance
+        existing.payload = brcode.make_static(
+            key=existing.wallet.pix_key,
+            name=entity.legal_name or entity.name,
+            city=_pix_city(entity),
+            amount=invoice.balance,
+            txid=txid,
+        )
+        existing.save(update_fields=["amount", "payload"])
+        activity_record(
+            entity_id=invoice.entity_id,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=ActivityAction.UPDATE,
+            obj=existing,
+            customer_id=invoice.customer_id,
+            summary=f"PIX {txid} {invoice.number} {existing.amount:.2f}",
+            before=before,
+            after=snapshot(existing, ["amount", "payload"]),
+        )
+        return existing
     payload = brcode.make_static(
         key=wallet.pix_key,
         name=entity.legal_name or entity.name,

@@ -400,21 +400,16 @@ def boleto_issue(*, invoice_id: int, wallet_id: int, actor) -> Boleto:
 
 def invoice_wallet(invoice: Invoice) -> Wallet | None:
     """The wallet the invoice's customer is billed through: the contract's (first contract with one)."""
-    from quita.customers.models import Contract
-
-    wallet_id = (
-        Contract.objects.filter(customer_id=invoice.customer_id, wallet__isnull=False)
-        .order_by("id")
-        .values_list("wallet_id", flat=True)
-        .first()
-    )
-    return Wallet.objects.filter(pk=wallet_id).first() if wallet_id else None
+    return Wallet.objects.filter(contracts__customer_id=invoice.customer_id).order_by("contracts__id").first()
 
 
-def bank_choices(invoice: Invoice) -> list[Wallet]:
+_UNSET = object()
+
+
+def bank_choices(invoice: Invoice, *, wallet=_UNSET) -> list[Wallet]:
     """The bank wallets a subscriber may choose for an invoice: all active bank wallets of a chooser contract,
-    or only the contract's own bank wallet."""
-    wallet = invoice_wallet(invoice)
+    or only the contract's own bank wallet. `wallet`: the invoice's wallet when the caller has read it already."""
+    wallet = invoice_wallet(invoice) if wallet is _UNSET else wallet
     if wallet is None:
         return []
     if wallet.kind == WalletKind.BANK:

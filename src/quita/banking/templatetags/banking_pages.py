@@ -39,9 +39,9 @@ def invoice_banking(context, invoice) -> dict:
 @register.inclusion_tag("banking/portal/_pay.html", takes_context=True)
 def portal_pay_boleto_pix(context, invoice) -> dict:
     """The portal pay area's boleto (with the bank choice) and PIX for an invoice of the logged-in subscriber."""
-    banks = services.bank_choices(invoice)
-    charge = selectors.invoice_pix_charge(invoice)
     wallet = services.invoice_wallet(invoice)
+    banks = services.bank_choices(invoice, wallet=wallet)
+    charge = selectors.invoice_pix_charge(invoice)
     return {
         "invoice": invoice,
         "chooser": wallet is not None and wallet.kind == WalletKind.INVOICE,

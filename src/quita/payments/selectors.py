@@ -45,13 +45,17 @@ CARDHOLDER_CONFIRMS = ("authentication_required",)
 
 def payment_awaits_cardholder(payment: Payment) -> bool:
     """Whether the cardholder can still confirm this card payment in the portal (3-D Secure): pending at the
-    gateway, or refused off-session with `authentication_required`, while its invoice is unpaid."""
+    gateway, or the invoice's latest card attempt refused off-session with `authentication_required`, while the
+    invoice is unpaid."""
     if payment.method != PaymentMethodKind.CARD or not payment.external_id:
         return False
     if payment.invoice.status != InvoiceStatus.UNPAID:
         return False
     if payment.status == PaymentStatus.PENDING:
         return True
+    newer = Payment.objects.filter(invoice_id=payment.invoice_id, method=PaymentMethodKind.CARD, pk__gt=payment.pk)
+    if newer.exists():
+        return False  # only the latest refused attempt may be confirmed: never two PaymentIntents for one balance
     refused_for_authentication = CARDHOLDER_CONFIRMS.count(payment.failure_code) or CARDHOLDER_CONFIRMS.count(
         payment.decline_code
     )

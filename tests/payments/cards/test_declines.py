@@ -213,3 +213,17 @@ def test_other_declines_in_the_portal_show_the_sentence_and_no_confirmation(invo
     page = client.get(f"/portal/invoices/{invoice.pk}/?confirm={failed.pk}").content.decode()
     assert "Your bank asks you" not in page
     assert client.get(f"/portal/invoices/{invoice.pk}/?confirm=nonsense").status_code == 200
+
+
+def test_only_the_latest_refused_attempt_can_be_confirmed(invoice_of, add_card, stripe_proxy, clerk):
+    """Two off-session refusals: the older PaymentIntent is no longer offered, so one balance is never charged twice."""
+    invoice = invoice_of("95.00")
+    card = add_card(invoice.customer)
+    stripe_proxy.decline(card.external_id, "authentication_required")
+    client = _portal(invoice.customer)
+    first = client.post(f"/portal/invoices/{invoice.pk}/pay/card/")
+    second = client.post(f"/portal/invoices/{invoice.pk}/pay/card/")
+    older, latest = Payment.objects.filter(invoice=invoice).order_by("pk")
+    assert first.url.endswith(f"?confirm={older.pk}#pay") and second.url.endswith(f"?confirm={latest.pk}#pay")
+    assert client.post(f"/portal/cards/payments/{older.pk}/confirm/").status_code == 409
+    assert client.post(f"/portal/cards/payments/{latest.pk}/confirm/").status_code == 200

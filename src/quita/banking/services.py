@@ -673,12 +673,16 @@ class ImportResult:
 
 
 OCCURRENCE_OF = {
-    "entry_confirmed": ReturnOccurrence.ENTRY_CONFIRMED,
-    "rejected": ReturnOccurrence.REJECTED,
-    "liquidated": ReturnOccurrence.LIQUIDATED,
-    "written_off": ReturnOccurrence.WRITTEN_OFF,
-    "other": ReturnOccurrence.OTHER,
+    "entry_confirmed": ReturnOccurrence.ENTRY_CONFIRMED.value,
+    "rejected": ReturnOccurrence.REJECTED.value,
+    "liquidated": ReturnOccurrence.LIQUIDATED.value,
+    "written_off": ReturnOccurrence.WRITTEN_OFF.value,
+    "other": ReturnOccurrence.OTHER.value,
 }
+# Plain strings for the 100,000-record loop (an enum member's `.value` is a descriptor call each time).
+DUPLICATE, RECORDED = ReturnOutcome.DUPLICATE.value, ReturnOutcome.RECORDED.value
+APPLIED, ATTENTION = ReturnOutcome.APPLIED.value, ReturnOutcome.ATTENTION.value
+BOLETO_METHOD = PaymentMethodKind.BOLETO.value
 
 
 def _return_wallet(entity_id: int, parsed) -> Wallet | None:
@@ -796,7 +800,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                 "payment_date": title.occurrence_date,
                 "credit_date": title.credit_date,
                 "event_key": None if duplicate else key,
-                "outcome": ReturnOutcome.DUPLICATE.value if duplicate else ReturnOutcome.RECORDED.value,
+                "outcome": DUPLICATE if duplicate else RECORDED,
                 "payment_id": None,
             }
             records.append(record)
@@ -807,7 +811,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
             if title.occurrence == "liquidated":
                 item, reason = _liquidation(key, title, boleto, parsed.bank, now)
                 if item is None:
-                    record["outcome"], reasons[index] = ReturnOutcome.ATTENTION.value, reason
+                    record["outcome"], reasons[index] = ATTENTION, reason
                 else:
                     settlements.append((index, boleto, item))
             else:
@@ -819,18 +823,19 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         _change_boletos(boleto_changes)
         settlement.settle([item for _, _, item in settlements], actor=actor, now=now)
         paid_boletos = {}
+        paid_status = BoletoStatus.PAID.value
         for index, boleto, item in settlements:
             if item.refused:
-                records[index]["outcome"] = ReturnOutcome.ATTENTION.value
+                records[index]["outcome"] = ATTENTION
                 reasons[index] = (
                     AttentionReason.INVOICE_VOID if item.refused == "void" else AttentionReason.INVOICE_ALREADY_PAID
                 )
             else:
                 records[index]["payment_id"] = item.payment_id
-                records[index]["outcome"] = ReturnOutcome.APPLIED.value
+                records[index]["outcome"] = APPLIED
                 paid_boletos[boleto["id"]] = {
                     "id": boleto["id"],
-                    "status": BoletoStatus.PAID.value,
+                    "status": paid_status,
                     "paid_at": now,
                     "pending_action": "",
                     "registered_at": now,  # only where the boleto was not registered yet (`keep`)
@@ -844,7 +849,7 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         record_ids = insert_rows(ReturnRecord, records)
         items = []
         for record, record_id, reason in zip(records, record_ids, reasons, strict=True):
-            if record["outcome"] == ReturnOutcome.APPLIED:
+            if record["outcome"] == APPLIED:
                 applied += 1
             if reason:
                 attention += 1
@@ -913,7 +918,7 @@ def _liquidation(key: str, title, boleto: dict | None, bank: str, now):
     item = settlement.Settlement(
         invoice_id=boleto["invoice_id"],
         amount=settled,
-        method=PaymentMethodKind.BOLETO.value,
+        method=BOLETO_METHOD,
         reference=f"{bank} {boleto['our_number_display']}"[:120],
         received_on=title.occurrence_date or title.credit_date or timezone.localdate(now),
         gateway=f"cnab-{bank}",

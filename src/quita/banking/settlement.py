@@ -302,7 +302,6 @@ def _write_set_based(steps: list[_Step], context: dict) -> None:
                         f"{step.after['amount_paid']:.2f}",
                     )
                 )
-        cursor.execute(f"ANALYZE {STAGE}")
     joined = f"FROM {STAGE} s JOIN {Invoice._meta.db_table} i ON i.id = s.invoice_id"
     user_id, now = context["user_id"], context["now"]
     insert_select(

@@ -125,13 +125,59 @@ def _compiled(fields: list[Field]) -> tuple:
     return entry[1]
 
 
+_PARSERS: dict[int, tuple[list[Field], object]] = {}
+_MISSING = object()
+
+
+def _slow_field(fields: list[Field], index: int, line: str, number: int):
+    """A field off the fast path: `parse_value` parses it or words the error; dates are remembered."""
+    field = fields[index]
+    raw = line[field.start - 1 : field.end]
+    value = parse_value(field, raw, line=number)
+    if field.kind in ("D8", "D6") and len(_DATES) < 10000:
+        _DATES[(field.kind, raw.strip())] = value
+    return value
+
+
+def _parser(fields: list[Field]):
+    """A function reading one line of `fields`, generated once per layout record from its field list.
+
+    The layout stays data; this turns it into straight-line code (one slice and one check per field, no loop
+    over the fields), which reads a 100,000-line return file several times faster than interpreting the list.
+    """
+    entry = _PARSERS.get(id(fields))
+    if entry is not None and entry[0] is fields:
+        return entry[1]
+    body = ["def parse(line, number):"]
+    names = []
+    for index, field in enumerate(fields):
+        var = f"v{index}"
+        names.append(f"{field.name!r}: {var}")
+        body.append(f"    {var} = line[{field.start - 1}:{field.end}].strip()")
+        if field.kind == "N":
+            body.append(f"    if {var} and not {var}.isdigit(): {var} = slow(fields, {index}, line, number)")
+        elif field.kind == "V":
+            body.append(
+                f"    {var} = Decimal({var}).scaleb(-2) if {var}.isdigit() else slow(fields, {index}, line, number)"
+            )
+        elif field.kind in ("D8", "D6"):
+            body.append(f"    d = dates.get(({field.kind!r}, {var}), missing)")
+            body.append(f"    {var} = d if d is not missing else slow(fields, {index}, line, number)")
+    body.append("    return {" + ", ".join(names) + "}")
+    namespace = {"Decimal": Decimal, "slow": _slow_field, "fields": fields, "dates": _DATES, "missing": _MISSING}
+    exec("\n".join(body), namespace)  # noqa: S102 - source built above from the layout's own field list
+    _PARSERS[id(fields)] = (fields, namespace["parse"])
+    return namespace["parse"]
+
+
 def read_line(fields: list[Field], line: str, *, number: int, lenient: bool = False) -> dict:
     """The fields of a line (padded with blanks when the file lost its trailing spaces).
 
     `lenient` (headers and trailers, whose details Quita does not use): a field that does not parse is kept as text.
-    Text, numbers, amounts and dates already seen take a fast path (a return file has 100,000 lines); everything
-    else goes through `parse_value`, which also words the error.
+    Otherwise the first field that does not parse raises CnabError with its name, positions and reason.
     """
+    if not lenient:
+        return _parser(fields)(line, number)
     values = {}
     for name, start, end, kind, field in _compiled(fields):
         raw = line[start:end]

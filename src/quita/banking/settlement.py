@@ -5,9 +5,9 @@ A return file of 100,000 liquidations cannot afford eight queries and a dozen mo
 order, as every other writer does) and decides in memory, in list order, what each payment applies and how each
 invoice changes. On PostgreSQL one narrow row per payment then goes into a staging table with COPY, and the
 Payments and ledger lines are written by one INSERT … SELECT each; the activity rows (JSON snapshots encoded
-here) go in with COPY, the invoices with one UPDATE … FROM (docs/decisions/0022). Elsewhere the same rows go in with `bulk_create`. Every row is the one
-`payment_apply` would write — `tests/banking/test_settlement.py` compares them field by field, on both
-databases — see docs/decisions/0021.
+here) go in with COPY, the invoices with one UPDATE … FROM (docs/decisions/0022). Elsewhere the same rows go in
+with `bulk_create`. Every row is the one `payment_apply` would write — `tests/banking/test_settlement.py`
+compares them field by field, on both databases — see docs/decisions/0021.
 """
 
 from __future__ import annotations

@@ -152,6 +152,35 @@ def test_a_subscriber_portal_login_for_a_demo_customer(demo_output, client):
     assert customer.invoices.filter(status="unpaid").first().number in home
 
 
+def test_wallets_boletos_and_the_portal_bank_choice(demo_output, client):
+    """Each company has a Banco do Brasil and a Sicoob wallet and a chooser; open invoices on a bank wallet have
+    their boleto (valid linha digitável, the invoice's balance), and the portal login's contract lets the
+    subscriber choose among the two banks."""
+    from quita.banking import boleto as boleto_math
+    from quita.banking.models import Boleto, Wallet
+
+    for entity in Entity.objects.all():
+        wallets = Wallet.objects.filter(entity=entity)
+        assert sorted(wallets.values_list("kind", "bank")) == [("bank", "001"), ("bank", "756"), ("invoice", "")]
+        assert Contract.objects.filter(customer__entity=entity, wallet__kind="invoice").exists()
+        assert Contract.objects.filter(customer__entity=entity, wallet__kind="bank").exists()
+    boletos = list(Boleto.objects.select_related("invoice", "wallet"))
+    assert boletos
+    for boleto in boletos:
+        reading = boleto_math.read(boleto.digitable_line, today=entity_today(boleto.invoice.entity))
+        assert reading.valid, reading.error
+        assert Decimal(reading.amount) == boleto.invoice.balance == boleto.amount
+        assert boleto.invoice.customer.contracts.filter(wallet=boleto.wallet).exists()
+    account = SubscriberAccount.objects.get()
+    customer = account.customers.get()
+    assert customer.contracts.get().wallet.kind == "invoice"
+    open_invoice = customer.invoices.filter(status="unpaid").order_by("-due_date").first()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        client.post("/portal/login/", {"document": cpf.format(account.document), "password": DEMO_SUBSCRIBER_PASSWORD})
+    page = client.get(f"/portal/invoices/{open_invoice.pk}/", HTTP_ACCEPT_LANGUAGE="pt-br")
+    assert page.status_code == 200
+
+
 def test_output_names_the_login_and_the_time(demo_output):
     """The command prints the login, the pages to open and how long the build took."""
     assert "demo / demo" in demo_output

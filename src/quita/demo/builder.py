@@ -33,6 +33,8 @@ from faker import Faker
 from stdnum.br import cnpj as cnpj_number
 from stdnum.br import cpf as cpf_number
 
+from quita.banking import services as banking_services
+from quita.banking.models import RegistrationMode, WalletKind
 from quita.billing import services as billing_services
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction
 from quita.core.models import Entity, Membership, Role
@@ -269,6 +271,7 @@ class _Builder:
         self._run_timeline()
         self._close_cancelled_contracts()
         self._open_portal_login()
+        self._create_wallets()
 
     def _create_users(self) -> None:
         """The demo login and one user per role (password = username). No service exists for users."""
@@ -804,6 +807,73 @@ class _Builder:
             portal_services.portal_account_open(
                 customer=chosen.customer, actor=self.users["clerk"], password=DEMO_SUBSCRIBER_PASSWORD
             )
+
+    def _create_wallets(self) -> None:
+        """Each company collects by boleto and PIX: a Banco do Brasil wallet (registration confirmed by the return
+        file), a Sicoob wallet (registration assumed after 30 minutes) and an "invoice" wallet that lets the
+        subscriber pick the bank in the portal. The active contracts take them in turn (the portal login's contract
+        the chooser), and each open invoice of a contract on a bank wallet gets its boleto and PIX code."""
+        admin, clerk = self.users["demo"], self.users["clerk"]
+        for company in self.companies:
+            entity = company.entity
+            common = {
+                "kind": WalletKind.BANK,
+                "fine_percent": Decimal("2.00"),
+                "interest_percent_month": Decimal("1.00"),
+                "pix_key": entity.cnpj,
+                "instructions": "Não receber após 60 dias do vencimento.",
+            }
+            bank_wallets = [
+                banking_services.wallet_create(
+                    entity=entity,
+                    actor=admin,
+                    name="Banco do Brasil",
+                    bank="001",
+                    agency="1234",
+                    account="56789",
+                    beneficiary_code="1234567",
+                    wallet_code="17",
+                    variation="019",
+                    cnab_layout=240,
+                    registration=RegistrationMode.RETURN_FILE,
+                    **common,
+                ),
+                banking_services.wallet_create(
+                    entity=entity,
+                    actor=admin,
+                    name="Sicoob",
+                    bank="756",
+                    agency="3007",
+                    account="12345678",
+                    beneficiary_code="229385",
+                    wallet_code="1",
+                    variation="01",
+                    cnab_layout=240,
+                    registration=RegistrationMode.ASSUMED,
+                    **common,
+                ),
+            ]
+            chooser = banking_services.wallet_create(
+                entity=entity, actor=admin, name="Escolha do banco (assinante)", kind=WalletKind.INVOICE
+            )
+            rotation = [chooser, *bank_wallets]
+            portal_customers = set(
+                Customer.objects.filter(entity=entity, portal_accounts__isnull=False).values_list("pk", flat=True)
+            )
+            subscribers = sorted(
+                (s for s in self.subscribers.values() if s.company is company and s.contract.end_date is None),
+                key=lambda s: s.customer.pk,
+            )
+            for position, subscriber in enumerate(subscribers):
+                wallet = chooser if subscriber.customer.pk in portal_customers else rotation[position % len(rotation)]
+                customer_services.contract_update(contract=subscriber.contract, actor=admin, wallet=wallet)
+                if wallet.kind != WalletKind.BANK:
+                    continue
+                open_invoices = Invoice.objects.filter(
+                    customer=subscriber.customer, status=InvoiceStatus.UNPAID, due_date__gte=company.today
+                ).order_by("pk")
+                for invoice in open_invoices:
+                    banking_services.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk)
 
 
 def demo_portal_login() -> tuple[str, str] | None:

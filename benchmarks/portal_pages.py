@@ -147,6 +147,7 @@ def main() -> None:
         pdf.append((time.perf_counter() - start) * 1000)
     print(f"{'invoice PDF (not a page)':28s} {statistics.median(pdf):7.1f} ms {max(pdf):7.1f} ms (max)")
     worst = max(median for _name, median, _p95 in rows)
+    print(f"load average: {' '.join(f'{value:.2f}' for value in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"target: every page under 200 ms at the median: {'met' if worst < 200 else 'NOT met'}")
 
 

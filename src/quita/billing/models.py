@@ -336,3 +336,54 @@ class BillingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.run_date} ({self.get_status_display()})"
+
+
+class TransactionSummary(models.Model):
+    """Non-void transactions of an entity per month of their date (count and cents; the unbilled part apart).
+
+    Written only by database triggers on billing_transaction (decision 0008), so every writer, the set-based
+    billing run and bulk SQL included, keeps it exact. On PostgreSQL each backend adds into its own row (`slot` is
+    its process id), so concurrent writers never wait for each other; `summaries_compact` folds those rows into
+    slot 0. Read by `selectors.transaction_statistics` for a whole entity.
+    """
+
+    entity = models.ForeignKey(
+        Entity, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    month = models.DateField()
+    slot = models.IntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cents = models.BigIntegerField(default=0)
+    unbilled_count = models.BigIntegerField(default=0)
+    unbilled_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "month", "slot"], name="transaction_summary_unique_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.month:%Y-%m} #{self.slot}: {self.count}"
+
+
+class InvoiceSummary(models.Model):
+    """Non-void invoices of an entity per month of their issue date (count, total in cents; unpaid count and open
+    balance apart). Kept by triggers on billing_invoice like TransactionSummary (decision 0008)."""
+
+    entity = models.ForeignKey(
+        Entity, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    month = models.DateField()
+    slot = models.IntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+    cents = models.BigIntegerField(default=0)
+    unpaid_count = models.BigIntegerField(default=0)
+    unpaid_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "month", "slot"], name="invoice_summary_unique_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} {self.month:%Y-%m} #{self.slot}: {self.count}"

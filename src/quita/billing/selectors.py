@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from quita.billing.models import Invoice, InvoiceStatus, Transaction
+from quita.billing.models import Invoice, InvoiceStatus, InvoiceSummary, Transaction, TransactionSummary
 from quita.core.models import Entity
 from quita.core.money import ZERO
 from quita.core.selectors import entity_today, month_bounds
@@ -35,8 +35,32 @@ def _add(a: dict, b: dict) -> dict:
     }
 
 
+def _from_summary(model, entity: Entity, part: str) -> dict:
+    """The four figures of a whole entity from its trigger-kept summary rows (one per month and writer; 0008)."""
+    this_first, _this_last = month_bounds(entity_today(entity))
+    last_first, _last_last = month_bounds(entity_today(entity), months_back=1)
+    rows = (
+        model.objects.filter(entity=entity)
+        .values("month")
+        .annotate(n=Sum("count"), c=Sum("cents"), part_n=Sum(f"{part}_count"), part_c=Sum(f"{part}_cents"))
+    )
+    figures = {key: [0, 0] for key in ("total", part, "this_month", "last_month")}
+    for row in rows:
+        for key, count, cents in (("total", row["n"], row["c"]), (part, row["part_n"], row["part_c"])):
+            figures[key][0] += count
+            figures[key][1] += cents
+        if row["month"] in (this_first, last_first):
+            key = "this_month" if row["month"] == this_first else "last_month"
+            figures[key] = [figures[key][0] + row["n"], figures[key][1] + row["c"]]
+    return {key: {"amount": f"{Decimal(cents) / 100:.2f}", "count": count} for key, (count, cents) in figures.items()}
+
+
 def transaction_statistics(*, entity: Entity, customer_id: int | None = None) -> dict:
-    """Total, Unbilled, This month, Last month (amount, count) of non-void lines; months in the entity's zone."""
+    """Total, Unbilled, This month, Last month (amount, count) of non-void lines; months in the entity's zone.
+
+    For a whole entity the figures come from the summary the database keeps (0008) instead of every line."""
+    if customer_id is None:
+        return _from_summary(TransactionSummary, entity, "unbilled")
     this_month, last_month = _month_filters(entity_today(entity), "date")
     lines = Transaction.objects.filter(entity=entity, is_void=False)
     if customer_id is not None:
@@ -55,7 +79,10 @@ def transaction_statistics(*, entity: Entity, customer_id: int | None = None) ->
 
 
 def invoice_statistics(*, entity: Entity, customer_id: int | None = None) -> dict:
-    """Total, Unpaid (open balance), This month, Last month (by issue date) of non-void invoices."""
+    """Total, Unpaid (open balance), This month, Last month (by issue date) of non-void invoices (a whole entity's
+    from the summary, 0008)."""
+    if customer_id is None:
+        return _from_summary(InvoiceSummary, entity, "unpaid")
     this_month, last_month = _month_filters(entity_today(entity), "issue_date")
     invoices = Invoice.objects.filter(entity=entity).exclude(status=InvoiceStatus.VOID)
     if customer_id is not None:

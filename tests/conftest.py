@@ -7,7 +7,9 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from quita.core.models import Entity, Membership, Role
 from quita.customers import services as customer_services
@@ -34,6 +36,16 @@ def make_cnpj(seed: int) -> str:
 
     base = f"{(seed * 7919 + 10000000) % 100000000:08d}0001"
     return base + cnpj.calc_check_digits(base)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (pt-BR), as each request and each `quita` job does: the test
+    client's LocaleMiddleware leaves the last request's language active in the thread, and a later test's job
+    would otherwise write its messages in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

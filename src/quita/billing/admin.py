@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from quita.billing.models import BillingRun, Invoice, InvoiceStatus, Transaction
+from quita.billing.models import BillingRun, Invoice, InvoiceStatus, InvoiceSummary, Transaction, TransactionSummary
 from quita.core.admin import ReadOnlyAdmin
 
 
@@ -158,3 +158,19 @@ class BillingRunAdmin(ReadOnlyAdmin):
     search_fields = ("=run_date",)
     list_select_related = ("entity",)
     date_hierarchy = "run_date"
+
+
+@admin.register(TransactionSummary)
+class TransactionSummaryAdmin(ReadOnlyAdmin):
+    """The per-month transaction summaries the database triggers keep (decision 0008): to look at, never to edit."""
+
+    list_display = ("entity_id", "month", "slot", "count", "cents", "unbilled_count", "unbilled_cents")
+    list_filter = ("month",)
+
+
+@admin.register(InvoiceSummary)
+class InvoiceSummaryAdmin(ReadOnlyAdmin):
+    """The per-month invoice summaries the database triggers keep (decision 0008): to look at, never to edit."""
+
+    list_display = ("entity_id", "month", "slot", "count", "cents", "unpaid_count", "unpaid_cents")
+    list_filter = ("month",)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from quita.core.migration_operations import postgres_sql
+
 # PostgreSQL only (decision 0007). Title search is `UPPER(title) LIKE UPPER('%term%')` (Django's icontains), which a
 # trigram GIN index on the same expression serves; SQLite has no such index and keeps scanning, which is correct.
 # The extended statistics tell the planner that status and due date go together (unpaid invoices are the recent
@@ -18,18 +20,6 @@ POSTGRES_BACKWARD = [
     "DROP STATISTICS IF EXISTS invoice_status_due_stats",
     "DROP INDEX IF EXISTS tx_title_trgm_idx",
 ]
-
-
-def postgres_forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRES_FORWARD:
-            schema_editor.execute(statement)
-
-
-def postgres_backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRES_BACKWARD:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -58,5 +48,5 @@ class Migration(migrations.Migration):
             model_name='transaction',
             index=models.Index(fields=['entity', 'amount', 'id'], name='tx_entity_amount_idx'),
         ),
-        migrations.RunPython(postgres_forward, postgres_backward, elidable=False),
+        postgres_sql(POSTGRES_FORWARD, POSTGRES_BACKWARD),
     ]

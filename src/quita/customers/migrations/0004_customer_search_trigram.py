@@ -3,6 +3,8 @@
 
 from django.db import migrations
 
+from quita.core.migration_operations import postgres_sql
+
 POSTGRES_FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS customer_name_trgm_idx ON customers_customer USING gin (UPPER(name) gin_trgm_ops)",
@@ -15,23 +17,11 @@ POSTGRES_BACKWARD = [
 ]
 
 
-def postgres_forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRES_FORWARD:
-            schema_editor.execute(statement)
-
-
-def postgres_backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in POSTGRES_BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0003_contract_wallet"),
     ]
 
     operations = [
-        migrations.RunPython(postgres_forward, postgres_backward, elidable=False),
+        postgres_sql(POSTGRES_FORWARD, POSTGRES_BACKWARD),
     ]

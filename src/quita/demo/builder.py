@@ -63,6 +63,32 @@ DEMO_USERS: tuple[tuple[str, str, bool, str], ...] = (
 # The subscriber-portal login the demo opens for one of its customers (whose CPF `quita demo` prints).
 DEMO_SUBSCRIBER_PASSWORD = "assinante-demo"
 
+# The bank wallets (carteiras) of each demo company: one confirmed by the return file, one assumed after 30 minutes.
+DEMO_WALLETS: tuple[dict, ...] = (
+    {
+        "name": "Banco do Brasil",
+        "bank": "001",
+        "agency": "1234",
+        "account": "56789",
+        "beneficiary_code": "1234567",
+        "wallet_code": "17",
+        "variation": "019",
+        "cnab_layout": 240,
+        "registration": RegistrationMode.RETURN_FILE,
+    },
+    {
+        "name": "Sicoob",
+        "bank": "756",
+        "agency": "3007",
+        "account": "12345678",
+        "beneficiary_code": "229385",
+        "wallet_code": "1",
+        "variation": "01",
+        "cnab_layout": 240,
+        "registration": RegistrationMode.ASSUMED,
+    },
+)
+
 # Same-day events run in this order: money received before the day's billing run picks up its credits.
 _SETTLE, _PAY, _VOID, _RUN = range(4)
 
@@ -824,34 +850,7 @@ class _Builder:
                 "instructions": "Não receber após 60 dias do vencimento.",
             }
             bank_wallets = [
-                banking_services.wallet_create(
-                    entity=entity,
-                    actor=admin,
-                    name="Banco do Brasil",
-                    bank="001",
-                    agency="1234",
-                    account="56789",
-                    beneficiary_code="1234567",
-                    wallet_code="17",
-                    variation="019",
-                    cnab_layout=240,
-                    registration=RegistrationMode.RETURN_FILE,
-                    **common,
-                ),
-                banking_services.wallet_create(
-                    entity=entity,
-                    actor=admin,
-                    name="Sicoob",
-                    bank="756",
-                    agency="3007",
-                    account="12345678",
-                    beneficiary_code="229385",
-                    wallet_code="1",
-                    variation="01",
-                    cnab_layout=240,
-                    registration=RegistrationMode.ASSUMED,
-                    **common,
-                ),
+                banking_services.wallet_create(entity=entity, actor=admin, **spec, **common) for spec in DEMO_WALLETS
             ]
             chooser = banking_services.wallet_create(
                 entity=entity, actor=admin, name="Escolha do banco (assinante)", kind=WalletKind.INVOICE

@@ -30,8 +30,11 @@ TARGET_MS = 200
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def staff_pages(customer_ids: list[int], invoice_ids: list[int], rng: random.Random) -> dict:
-    """Every staff page (and modal) as a function returning a URL for a random customer or invoice."""
+def staff_pages(
+    customer_ids: list[int], invoice_ids: list[int], contracts: list[tuple[int, int]], rng: random.Random
+) -> dict:
+    """Every staff page (and modal) as a function returning a URL for a random customer, invoice or contract
+    (`contracts`: (customer id, contract id) pairs)."""
 
     def customer() -> int:
         return rng.choice(customer_ids)
@@ -63,6 +66,10 @@ def staff_pages(customer_ids: list[int], invoice_ids: list[int], rng: random.Ran
         "modal: e-mail invoice": lambda: f"/billing/invoices/{invoice()}/email/",
         "modal: refund": lambda: f"/billing/invoices/{invoice()}/refund/",
         "invoice run form": lambda: "/billing/invoices/run/",
+        "contract: billing (wallet)": lambda: "/customers/{}/contracts/{}/".format(*rng.choice(contracts)),
+        "boletos issued": lambda: "/billing/boletos/",
+        "bank return upload": lambda: "/billing/bank-returns/upload/",
+        "needs attention": lambda: "/billing/needs-attention/",
     }
 
 
@@ -96,7 +103,7 @@ def main() -> None:
 
     from quita.billing.models import Invoice
     from quita.core.models import Membership
-    from quita.customers.models import Customer
+    from quita.customers.models import Contract, Customer
 
     started = time.perf_counter()
     if args.customers:
@@ -109,13 +116,16 @@ def main() -> None:
     entity_id = Membership.objects.filter(user=user).values_list("entity_id", flat=True).first()
     customer_ids = list(Customer.objects.filter(entity_id=entity_id).values_list("pk", flat=True).order_by("?")[:500])
     invoice_ids = list(Invoice.objects.filter(entity_id=entity_id).values_list("pk", flat=True).order_by("?")[:500])
+    contracts = list(
+        Contract.objects.filter(customer__entity_id=entity_id).values_list("customer_id", "pk").order_by("?")[:500]
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="pt-br")
     client.force_login(user)
     session = client.session
     session["quita_entity_id"] = entity_id
     session.save()
     rng = random.Random(7)
-    pages = staff_pages(customer_ids, invoice_ids, rng)
+    pages = staff_pages(customer_ids, invoice_ids, contracts, rng)
 
     print(f"{label}; prepared in {prepared:.0f} s; {args.samples} requests per page; PostgreSQL")
     print(f"{'page':28s} {'median':>9s} {'p95':>9s} {'py cpu':>9s}")

@@ -138,7 +138,6 @@ def test_read_only_sees_no_form_or_buttons_and_posts_get_403(viewer, make_wallet
     assert client.post("/billing/bank-returns/upload/", {"entity": wallet.entity_id}).status_code == 403
     detail = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
     assert boleto.digitable_line in detail and "Issue boleto" not in detail and "Create PIX charge" not in detail
-    assert client.get(f"/billing/invoices/{invoice.pk}/boleto/").status_code == 403
     assert client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk}).status_code == 403
     assert client.post(f"/billing/invoices/{invoice.pk}/pix/").status_code == 403
     # Reading is every role's right: print and PDF.
@@ -154,11 +153,16 @@ def test_staff_issue_a_boleto_from_the_invoice_page(make_wallet, make_invoice, c
     client = staff(clerk)
     before = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
     assert "No boleto was issued for this invoice." in before and "Issue boleto" in before
-    modal = client.get(f"/billing/invoices/{invoice.pk}/boleto/", HTTP_HX_REQUEST="true")
-    assert modal.status_code == 200 and f'value="{wallet.pk}"'.encode() in modal.content
+    assert f'name="wallet" value="{wallet.pk}"' in before  # the one bank wallet: no choice to make
     issued = client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk}, HTTP_HX_REQUEST="true")
-    assert issued.status_code == 200 and issued["HX-Refresh"] == "true"
     boleto = Boleto.objects.get(invoice=invoice)
+    card = issued.content.decode()
+    assert issued.status_code == 200 and card.lstrip().startswith('<div class="card mt-3" id="invoice-banking">')
+    assert f"Boleto {boleto.our_number_display} issued: awaiting registration at the bank." in card
+    assert boleto.digitable_line in card and "Awaiting registration" in card
+    plain = client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk})
+    assert plain.status_code == 302 and plain["Location"] == f"/billing/invoices/{invoice.pk}/"
+    assert Boleto.objects.filter(invoice=invoice).count() == 1  # the open boleto of that wallet, not a second one
     page = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
     assert boleto.digitable_line in page
     assert "Awaiting registration" in page
@@ -172,6 +176,77 @@ def test_staff_issue_a_boleto_from_the_invoice_page(make_wallet, make_invoice, c
     pdf = client.get(f"/billing/boletos/{boleto.pk}/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf["Content-Disposition"]
+
+
+def contract_invoice(make_customer, ledger, wallet, amount: str):
+    """An invoice of a customer whose contract is billed through `wallet`."""
+    customer = make_customer()
+    customer_services.contract_create(
+        customer=customer, actor=None, billing_day=1, due_day=10, start_date=datetime.date(2025, 1, 1), wallet=wallet
+    )
+    ledger.charge(customer, amount)
+    return ledger.invoice(customer)
+
+
+def test_invoice_modal_shows_the_boleto_card_and_issues_in_place(make_wallet, make_customer, ledger, clerk, clock):
+    make_wallet("237")
+    itau = make_wallet("341")
+    invoice = contract_invoice(make_customer, ledger, itau, "64.90")
+    client = staff(clerk)
+    opened = client.get(f"/billing/invoices/{invoice.pk}/modal/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="invoice-banking"' in opened and "No boleto was issued for this invoice." in opened
+    assert f'hx-post="/billing/invoices/{invoice.pk}/boleto/"' in opened and "Issue boleto" in opened
+    assert f'<option value="{itau.pk}" selected>' in opened  # the contract's wallet comes chosen
+    issued = client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": itau.pk}, HTTP_HX_REQUEST="true")
+    boleto = Boleto.objects.get(invoice=invoice)
+    assert boleto.wallet_id == itau.pk and boleto.digitable_line in issued.content.decode()
+    again = client.get(f"/billing/invoices/{invoice.pk}/modal/", HTTP_HX_REQUEST="true").content.decode()
+    assert boleto.digitable_line in again and boleto.our_number_display in again
+    assert "Awaiting registration" in again and "payable in up to 30 minutes" in again
+    assert f"/billing/boletos/{boleto.pk}/print/" in again and f"/billing/boletos/{boleto.pk}/pdf/" in again
+    # The same card, from the same partial, on the invoice page.
+    page = client.get(f"/billing/invoices/{invoice.pk}/").content.decode()
+
+    def card(html: str) -> str:
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # a new mask each render
+        start = html.index('<div class="card mt-3" id="invoice-banking">')
+        return html[start : html.index("</textarea>", start)]
+
+    assert card(again) == card(page)
+
+
+def test_issue_refused_by_the_service_shows_its_message_in_the_card(make_wallet, make_invoice, clerk, clock):
+    wallet = make_wallet("237")
+    invoice = make_invoice("20.00")
+    client = staff(clerk, "pt-br")
+    assert f'name="wallet" value="{wallet.pk}"' in client.get(f"/billing/invoices/{invoice.pk}/modal/").content.decode()
+    services.wallet_update(wallet=wallet, actor=None, is_active=False)  # while the modal is open
+    refused = client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 409
+    assert '<div class="alert alert-danger py-2 small" role="alert">Esta carteira está inativa.</div>' in (
+        refused.content.decode()
+    )
+    assert not Boleto.objects.filter(invoice=invoice).exists()
+
+
+def test_void_invoice_modal_has_no_boleto_card_nor_issue_action(make_wallet, make_customer, ledger, clerk, clock):
+    from quita.billing import services as billing_services
+
+    wallet = make_wallet("237")
+    plain = contract_invoice(make_customer, ledger, wallet, "30.00")
+    billing_services.invoice_void(invoice_id=plain.pk, actor=clerk, reason="duplicada")
+    client = staff(clerk)
+    opened = client.get(f"/billing/invoices/{plain.pk}/modal/", HTTP_HX_REQUEST="true").content.decode()
+    assert f"Invoice {plain.number}" in opened
+    assert 'id="invoice-banking"' not in opened and "Issue boleto" not in opened and "/boleto/" not in opened
+    # A boleto issued before the invoice was voided stays in sight (it may still be paid), without the action.
+    with_boleto = contract_invoice(make_customer, ledger, wallet, "40.00")
+    boleto = services.boleto_issue(invoice_id=with_boleto.pk, wallet_id=wallet.pk, actor=clerk)
+    billing_services.invoice_void(invoice_id=with_boleto.pk, actor=clerk, reason="duplicada")
+    opened = client.get(f"/billing/invoices/{with_boleto.pk}/modal/", HTTP_HX_REQUEST="true").content.decode()
+    assert boleto.digitable_line in opened and "Issue boleto" not in opened and "Create PIX charge" not in opened
+    refused = client.post(f"/billing/invoices/{with_boleto.pk}/boleto/", {"wallet": wallet.pk}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 409 and f"Invoice {with_boleto.number} is void." in refused.content.decode()
 
 
 def test_staff_pix_charge_without_boleto(make_wallet, make_invoice, clerk, clock):

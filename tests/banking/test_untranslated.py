@@ -90,7 +90,7 @@ def test_no_untranslated_string_on_the_banking_pages(entity, make_customer, make
         (portal, f"/portal/banking/boletos/{boleto.pk}/"),
         (portal, f"/portal/banking/boletos/{boleto.pk}/print/"),
         (staff, f"/billing/invoices/{invoice.pk}/"),
-        (staff, f"/billing/invoices/{invoice.pk}/boleto/"),
+        (staff, f"/billing/invoices/{invoice.pk}/modal/"),
         (staff, "/billing/bank-returns/upload/"),
         (staff, "/billing/boletos/"),
         (staff, f"/billing/boletos/{boleto.pk}/"),
@@ -100,12 +100,19 @@ def test_no_untranslated_string_on_the_banking_pages(entity, make_customer, make
     ]
     untranslated = {}
     for clients, url in pages:
-        headers = {"HTTP_HX_REQUEST": "true"} if url.endswith(("/boleto/", "/resolve/")) else {}
+        headers = {"HTTP_HX_REQUEST": "true"} if url.endswith(("/modal/", "/resolve/")) else {}
         pt, en = clients["pt-br"].get(url, **headers), clients["en"].get(url, **headers)
         assert pt.status_code == en.status_code == 200, url
         same = _same(pt.content.decode(), en.content.decode(), data)
         if same:
             untranslated[url] = sorted(same)
+    # The card after "Issue boleto" (the open boleto of that wallet again: nothing new is issued).
+    issue = f"/billing/invoices/{invoice.pk}/boleto/"
+    pt, en = (staff[language].post(issue, {"wallet": bradesco.pk}, HTTP_HX_REQUEST="true") for language in staff)
+    assert pt.status_code == en.status_code == 200 and 'role="status"' in pt.content.decode()
+    same = _same(pt.content.decode(), en.content.decode(), data)
+    if same:
+        untranslated[issue] = sorted(same)
     same = _same(invoice_html(invoice, language="pt-br"), invoice_html(invoice, language="en"), data)
     if same:
         untranslated["invoice PDF"] = sorted(same)

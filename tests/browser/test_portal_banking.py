@@ -5,6 +5,7 @@ de cobrança do tipo fatura"), axe-core on its pages, screenshots of the invoice
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -186,10 +187,9 @@ def test_staff_issue_a_boleto_and_the_banking_pages_have_no_serious_violation(op
     invoice = subscriber["invoice"]
     page = open_page("clerk", "pw-clerk")
     page.goto(f"/billing/invoices/{invoice.pk}/")
-    open_modal(page, page.get_by_role("button", name="Issue boleto"))
-    page.select_option("#id_wallet", str(wallets["237"].pk))
-    with page.expect_navigation():
-        page.locator("#modal button[type=submit]").click()
+    page.select_option("#issue-wallet", str(wallets["237"].pk))
+    page.locator("#invoice-banking").get_by_role("button", name="Issue boleto").click()
+    expect(page.locator("#invoice-banking [role=status]")).to_contain_text("awaiting registration at the bank")
     boleto = Boleto.objects.get(invoice=invoice)
     expect(page.locator("#invoice-banking")).to_contain_text(boleto.digitable_line)
     expect(page.locator("#invoice-banking")).to_contain_text("Awaiting registration")
@@ -202,3 +202,27 @@ def test_staff_issue_a_boleto_and_the_banking_pages_have_no_serious_violation(op
     ):
         page.goto(url)
         assert axe_violations(page) == [], url
+
+
+def test_staff_issue_a_boleto_in_the_invoice_modal_of_the_billing_tab(open_page, clerk, subscriber, wallets):
+    """Billing tab → an invoice's number → its modal's "Boleto and PIX" card → Itaú → Issue boleto: the card shows
+    the new boleto in the modal (linha digitável, awaiting registration); axe on the modal before and after."""
+    customer, invoice = subscriber["customer"], subscriber["invoice"]
+    page = open_page("clerk", "pw-clerk")
+    page.goto(f"/customers/{customer.pk}/billing/")
+    row = page.locator(f"#invoices-table tr[data-invoice='{invoice.pk}']")
+    open_modal(page, row.get_by_role("link", name=invoice.number))
+    card = page.locator("#modal #invoice-banking")
+    expect(card).to_contain_text("No boleto was issued for this invoice.")
+    assert axe_violations(page, "#modal") == []
+    card.get_by_label("Bank wallet").select_option(str(wallets["341"].pk))
+    card.get_by_role("button", name="Issue boleto").click()
+    expect(card.locator("[role=status]")).to_contain_text("awaiting registration at the bank")
+    boleto = Boleto.objects.get(invoice=invoice)
+    assert boleto.wallet_id == wallets["341"].pk
+    expect(card).to_contain_text(boleto.digitable_line)
+    expect(card.locator(".boleto[data-status='awaiting'] .badge")).to_have_text("Awaiting registration")
+    expect(card).to_contain_text("payable in up to 30 minutes")
+    expect(page.locator("#modal")).to_have_class(re.compile(r"\bshow\b"))  # still the modal, not a new page
+    assert page.url.endswith(f"/customers/{customer.pk}/billing/")
+    assert axe_violations(page, "#modal") == []

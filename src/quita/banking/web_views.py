@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from quita.banking import selectors, services
+from quita.banking.cards import invoice_banking_context, shown_boletos
 from quita.banking.models import AttentionItem, Boleto, BoletoStatus, Wallet
 from quita.banking.printing import boleto_html, boleto_pdf, boleto_pdf_filename
 from quita.core.errors import DomainError
 from quita.core.models import Entity
 from quita.customers import services as customer_services
 from quita.customers.models import Contract
-from quita.web.common import done, form_error, modal, paginate, require, scoped_customer, scoped_invoice
+from quita.web.common import done, form_error, is_htmx, modal, paginate, require, scoped_customer, scoped_invoice
 from quita.web.context import staff_view, user_actions, user_entities
 
 
@@ -121,41 +122,27 @@ def attention_resolve(request, pk: int):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class BoletoIssueForm(forms.Form):
-    wallet = forms.ModelChoiceField(queryset=None, label=_("Bank wallet"), empty_label=None)
-
-    def __init__(self, *args, wallets, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["wallet"].queryset = wallets
-
-
 @staff_view
+@require_POST
 def boleto_issue(request, pk: int):
-    """Issue a boleto for an unpaid invoice from one of the entity's bank wallets (a modal)."""
+    """Issue a boleto for an unpaid invoice from the wallet chosen in its card (page or modal). HTMX gets the card
+    again, with the new boleto or the service's refusal; a plain form goes back to the invoice page."""
     invoice = scoped_invoice(request, pk)
     require(request, invoice.entity, "generate_invoices")
-    wallets = selectors.entity_bank_wallets(invoice.entity_id)
-    contract_wallet = services.invoice_wallet(invoice)
-    initial = {"wallet": contract_wallet.pk} if contract_wallet is not None and contract_wallet.kind == "bank" else {}
-    form = BoletoIssueForm(request.POST or None, wallets=wallets, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                boleto = services.boleto_issue(
-                    invoice_id=invoice.pk, wallet_id=form.cleaned_data["wallet"].pk, actor=request.user
-                )
-            except DomainError as error:
-                form_error(form, error)
-                status = error.status
-            else:
-                message = gettext("Boleto %(number)s issued: awaiting registration at the bank.") % {
-                    "number": boleto.our_number_display
-                }
-                return done(request, message, reverse("web:invoice", args=[invoice.pk]))
-        else:
-            status = 422
-    return modal(request, "banking/web/boleto_issue.html", {"invoice": invoice, "form": form}, status)
+    message, error, status = "", "", 200
+    try:
+        boleto = services.boleto_issue(invoice_id=invoice.pk, wallet_id=request.POST.get("wallet"), actor=request.user)
+    except DomainError as problem:
+        error, status = str(problem.detail), problem.status
+    else:
+        message = gettext("Boleto %(number)s issued: awaiting registration at the bank.") % {
+            "number": boleto.our_number_display
+        }
+    if not is_htmx(request):
+        (messages.error if error else messages.success)(request, error or message)
+        return redirect(reverse("web:invoice", args=[invoice.pk]))
+    context = invoice_banking_context(invoice, may_issue=True, message=message, error=error)
+    return render(request, "banking/web/_invoice_banking.html", context, status=status)
 
 
 @staff_view
@@ -206,10 +193,7 @@ def boleto_list(request):
     status = request.GET.get("status", "")
     search = request.GET.get("q", "").strip()
     page = paginate(request, selectors.entity_boletos(request.entity.pk, status=status, search=search), per_page=50)
-    now = timezone.now()
-    for boleto in page["rows"]:
-        boleto.shown_status = services.boleto_display_status(boleto, now=now)
-        boleto.shown_status_label = BoletoStatus(boleto.shown_status).label
+    shown_boletos(page["rows"])
     context = {"page": page, "status": status, "q": search, "statuses": BoletoStatus.choices}
     return render(request, "banking/web/boletos.html", context)
 

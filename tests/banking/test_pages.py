@@ -223,10 +223,22 @@ def test_issue_refused_by_the_service_shows_its_message_in_the_card(make_wallet,
     services.wallet_update(wallet=wallet, actor=None, is_active=False)  # while the modal is open
     refused = client.post(f"/billing/invoices/{invoice.pk}/boleto/", {"wallet": wallet.pk}, HTTP_HX_REQUEST="true")
     assert refused.status_code == 409
-    assert '<div class="alert alert-danger py-2 small" role="alert">Esta carteira está inativa.</div>' in (
-        refused.content.decode()
-    )
+    assert 'role="alert" tabindex="-1" autofocus>Esta carteira está inativa.</div>' in refused.content.decode()
     assert not Boleto.objects.filter(invoice=invoice).exists()
+
+
+def test_pix_charge_from_the_card_comes_back_in_the_card(make_wallet, make_invoice, clerk, clock):
+    invoice = make_invoice("35.00")
+    client = staff(clerk)
+    url = f"/billing/invoices/{invoice.pk}/pix/"
+    assert f'hx-post="{url}"' in client.get(f"/billing/invoices/{invoice.pk}/modal/").content.decode()
+    refused = client.post(url, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 409 and "No bank wallet of this company has a PIX key." in refused.content.decode()
+    assert not invoice.pix_charges.exists()
+    make_wallet("001")
+    created = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="invoice-banking"' in created and "PIX charge created." in created
+    assert invoice.pix_charges.get().payload in created and "Create PIX charge" not in created
 
 
 def test_void_invoice_modal_has_no_boleto_card_nor_issue_action(make_wallet, make_customer, ledger, clerk, clock):

@@ -218,6 +218,7 @@ def test_staff_issue_a_boleto_in_the_invoice_modal_of_the_billing_tab(open_page,
     card.get_by_label("Bank wallet").select_option(str(wallets["341"].pk))
     card.get_by_role("button", name="Issue boleto").click()
     expect(card.locator("[role=status]")).to_contain_text("awaiting registration at the bank")
+    expect(card.locator("[role=status]")).to_be_focused()  # the focus stays in the modal, on what happened
     boleto = Boleto.objects.get(invoice=invoice)
     assert boleto.wallet_id == wallets["341"].pk
     expect(card).to_contain_text(boleto.digitable_line)

@@ -122,22 +122,9 @@ def attention_resolve(request, pk: int):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@staff_view
-@require_POST
-def boleto_issue(request, pk: int):
-    """Issue a boleto for an unpaid invoice from the wallet chosen in its card (page or modal). HTMX gets the card
-    again, with the new boleto or the service's refusal; a plain form goes back to the invoice page."""
-    invoice = scoped_invoice(request, pk)
-    require(request, invoice.entity, "generate_invoices")
-    message, error, status = "", "", 200
-    try:
-        boleto = services.boleto_issue(invoice_id=invoice.pk, wallet_id=request.POST.get("wallet"), actor=request.user)
-    except DomainError as problem:
-        error, status = str(problem.detail), problem.status
-    else:
-        message = gettext("Boleto %(number)s issued: awaiting registration at the bank.") % {
-            "number": boleto.our_number_display
-        }
+def _card_answer(request, invoice, *, message: str = "", error: str = "", status: int = 200) -> HttpResponse:
+    """After an action of the invoice's card: HTMX gets the card again (page or modal) with what happened; a plain
+    form goes back to the invoice page with it as a message."""
     if not is_htmx(request):
         (messages.error if error else messages.success)(request, error or message)
         return redirect(reverse("web:invoice", args=[invoice.pk]))
@@ -147,21 +134,35 @@ def boleto_issue(request, pk: int):
 
 @staff_view
 @require_POST
+def boleto_issue(request, pk: int):
+    """Issue a boleto for an unpaid invoice from the wallet chosen in its card (page or modal)."""
+    invoice = scoped_invoice(request, pk)
+    require(request, invoice.entity, "generate_invoices")
+    try:
+        boleto = services.boleto_issue(invoice_id=invoice.pk, wallet_id=request.POST.get("wallet"), actor=request.user)
+    except DomainError as problem:
+        return _card_answer(request, invoice, error=str(problem.detail), status=problem.status)
+    message = gettext("Boleto %(number)s issued: awaiting registration at the bank.") % {
+        "number": boleto.our_number_display
+    }
+    return _card_answer(request, invoice, message=message)
+
+
+@staff_view
+@require_POST
 def pix_create(request, pk: int):
-    """Create the invoice's PIX charge from the boleto's or the contract's wallet with a PIX key."""
+    """Create the invoice's PIX charge from the boleto's or the contract's wallet with a PIX key (from its card)."""
     invoice = scoped_invoice(request, pk)
     require(request, invoice.entity, "generate_invoices")
     wallet = _pix_wallet_for_staff(invoice)
-    next_url = reverse("web:invoice", args=[invoice.pk])
     if wallet is None:
-        messages.error(request, gettext("No bank wallet of this company has a PIX key."))
-        return redirect(next_url)
+        error = gettext("No bank wallet of this company has a PIX key.")
+        return _card_answer(request, invoice, error=error, status=409)
     try:
         services.pix_charge_create(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=request.user)
-    except DomainError as error:
-        messages.error(request, str(error.detail))
-        return redirect(next_url)
-    return done(request, gettext("PIX charge created."), next_url)
+    except DomainError as problem:
+        return _card_answer(request, invoice, error=str(problem.detail), status=problem.status)
+    return _card_answer(request, invoice, message=gettext("PIX charge created."))
 
 
 def _pix_wallet_for_staff(invoice):

@@ -1,6 +1,6 @@
 """A local PSP for the tests: the subset of the Central Bank's API Pix that Quita uses, over real HTTP.
 
-OAuth2 client credentials (`POST /oauth/token`), `PUT`/`GET /v2/cobv/{txid}`, and a "payer" that makes the PSP
+OAuth2 client credentials (`POST /oauth/token`), `PUT`/`PATCH`/`GET /v2/cobv/{txid}`, and a "payer" that makes the PSP
 POST its webhook (`{webhookUrl}/pix`, body `{"pix": [...]}`) as the API Pix describes.
 """
 
@@ -29,6 +29,8 @@ class FakePsp:
         self.charges: dict[str, dict] = {}
         self.requests: list[tuple[str, str]] = []
         self.webhook_url = ""
+        # Set to an HTTP status to make every PATCH fail with it (a PSP that is down or refuses).
+        self.patch_fails_with: int | None = None
         psp = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -90,6 +92,26 @@ class FakePsp:
                 }
                 psp.charges[txid] = charge
                 return self._send(201, charge)
+
+            def do_PATCH(self):  # noqa: N802
+                """Revise a cobv: the given top-level objects replace the charge's; `revisao` goes up by one."""
+                psp.requests.append(("PATCH", self.path))
+                if not self._authorized():
+                    return self._send(401, {"title": "Unauthorized"})
+                match = re.fullmatch(r"/v2/cobv/([^/]+)", self.path)
+                if not match or match.group(1) not in psp.charges:
+                    return self._send(404, {"title": "Cobrança não encontrada"})
+                if psp.patch_fails_with is not None:
+                    return self._send(psp.patch_fails_with, {"title": "Serviço indisponível"})
+                charge = psp.charges[match.group(1)]
+                body = json.loads(self._body())
+                if charge["status"] != "ATIVA":
+                    return self._send(400, {"title": "Cobrança não está ativa", "violacoes": ["status"]})
+                if "valor" in body and "original" not in body["valor"]:
+                    return self._send(400, {"title": "Cobrança inválida", "violacoes": ["valor.original"]})
+                charge.update({key: value for key, value in body.items() if key in ("valor", "calendario", "devedor")})
+                charge["revisao"] += 1
+                return self._send(200, charge)
 
             def do_GET(self):  # noqa: N802
                 psp.requests.append(("GET", self.path))

@@ -12,3 +12,8 @@ class BankingConfig(AppConfig):
         from quita.documents.selectors import payment_block_register
 
         payment_block_register(invoice_payment_block)
+
+        from quita.banking.services import invoice_charges_follow_balance
+        from quita.payments.services import balance_hook_register
+
+        balance_hook_register(invoice_charges_follow_balance)

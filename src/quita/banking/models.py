@@ -125,7 +125,8 @@ OPEN_BOLETO_STATUSES = (BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTE
 class RemittanceAction(models.TextChoices):
     NONE = "", _("Nothing to send")
     ENTRY = "entry", _("Entry (new boleto)")
-    CHANGE = "change", _("Change of due date or amount")
+    CHANGE = "change", _("Change of due date")
+    AMOUNT = "amount", _("Change of amount (the invoice's balance)")
     CANCEL = "cancel", _("Cancellation (write-off request)")
 
 
@@ -227,6 +228,10 @@ class PixCharge(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=PixChargeStatus.choices, default=PixChargeStatus.ACTIVE
     )
+    # A cobv whose `amount` (the invoice's balance) the PSP has not taken yet: `pix_charges_revise` sends it (after
+    # the payment's commit, and again from the `pix revise` job until the PSP answers), keeping the last error.
+    revision_pending = models.BooleanField(_("revision pending at the PSP"), default=False)
+    revision_error = models.CharField(_("last revision error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -234,6 +239,7 @@ class PixCharge(models.Model):
         verbose_name_plural = _("PIX charges")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["entity", "txid"], name="pix_charge_unique_txid")]
+        indexes = [models.Index(fields=["entity"], condition=Q(revision_pending=True), name="pix_charge_revision_idx")]
 
     def __str__(self) -> str:
         return self.txid

@@ -455,6 +455,12 @@ def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) ->
         raise ValidationFailed(
             _("The new due date is in the past."), code="due_date_past", fields={"due_date": [_("In the past.")]}
         )
+    if boleto.pending_action == RemittanceAction.AMOUNT:
+        # One instruction per title and remittance: the change of amount goes first.
+        raise Conflict(
+            _("A change of amount waits for the next remittance; send it before changing the due date."),
+            code="boleto_amount_change_pending",
+        )
     before = snapshot(boleto, BOLETO_FIELDS)
     made = boleto_math.make(
         wallet_boleto_fields(
@@ -482,6 +488,197 @@ def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) ->
         after=snapshot(boleto, BOLETO_FIELDS),
     )
     return boleto
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# An invoice's open boleto and PIX charge follow its balance (docs/decisions/0045)
+# ---------------------------------------------------------------------------------------------------------------
+
+OPEN_STATUSES = [BoletoStatus.AWAITING_REGISTRATION, BoletoStatus.REGISTERED]
+PIX_REVISION_FIELDS = ["amount", "revision_pending", "revision_error"]
+
+
+def invoice_charges_follow_balance(*, invoice: Invoice, actor) -> None:
+    """After a partial payment, bring the invoice's open boletos and active PIX charges to its balance.
+
+    Called by `payment_apply` in the payment's transaction (the caller holds the customer and invoice locks). A boleto
+    not yet sent changes in place; a sent one gets the bank's "change amount" instruction in the next remittance, or,
+    where the bank and layout have none (or a due-date change is waiting), is cancelled there and a new boleto issued
+    for the balance. A static BR Code is made again; a cobv is marked for revision and PATCHed at the PSP after the
+    commit (`pix_charges_revise`). A paid or void invoice is left alone: the next remittance cancels its boletos.
+    Safe to run twice: what already has the balance is not touched.
+    """
+    balance = invoice.balance
+    if invoice.status != InvoiceStatus.UNPAID or balance <= 0:
+        return
+    stale = list(
+        Boleto.objects.filter(invoice=invoice, status__in=OPEN_STATUSES)
+        .exclude(amount=balance)
+        .values_list("pk", "wallet_id")
+    )
+    if stale:
+        # The wallets first, in id order, as remittance_create and _issue lock them, then the boletos.
+        list(Wallet.objects.select_for_update().filter(pk__in={w for _, w in stale}).order_by("pk").values_list("pk"))
+        boletos = (
+            Boleto.objects.select_for_update()
+            .select_related("wallet")
+            .filter(pk__in=[pk for pk, _ in stale], status__in=OPEN_STATUSES)
+            .order_by("pk")
+        )
+        for boleto in boletos:
+            if boleto.amount != balance:
+                _boleto_follow(boleto, invoice, balance, actor)
+    _pix_follow(invoice, balance, actor)
+
+
+def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) -> None:
+    wallet = boleto.wallet
+    layout = LAYOUTS.get((wallet.bank, wallet.cnab_layout))
+    instruction = layout is not None and bool(layout.amount_change_code)
+    before = snapshot(boleto, BOLETO_FIELDS)
+    if boleto.pending_action in (RemittanceAction.ENTRY, RemittanceAction.AMOUNT) or (
+        instruction and boleto.pending_action == RemittanceAction.NONE
+    ):
+        # Not sent yet (the entry carries the new amount), or the bank changes a title's amount: same nosso número,
+        # a new barcode (the amount is in it).
+        made = boleto_math.make(
+            wallet_boleto_fields(
+                wallet,
+                our_number=boleto.our_number,
+                amount=balance,
+                due_date=boleto.due_date,
+                year=boleto.created_at.year,
+            )
+        )
+        boleto.amount = balance
+        boleto.barcode = made["barcode"]
+        boleto.digitable_line = made["linha_digitavel"]
+        if boleto.pending_action != RemittanceAction.ENTRY:
+            boleto.pending_action = RemittanceAction.AMOUNT
+        boleto.save(update_fields=["amount", "barcode", "digitable_line", "pending_action"])
+        activity_record(
+            entity_id=boleto.entity_id,
+            actor=actor,
+            action=ActivityAction.UPDATE,
+            obj=boleto,
+            customer_id=boleto.customer_id,
+            summary=f"boleto {boleto.our_number_display}: amount {balance:.2f}, the balance of {invoice.number}",
+            before=before,
+            after=snapshot(boleto, BOLETO_FIELDS),
+        )
+        return
+    # No instruction for this bank and layout, or a due-date change waiting: the bank writes this boleto off and a
+    # new one is issued for the balance; both go in the next remittance.
+    boleto.status = BoletoStatus.CANCELLED
+    boleto.pending_action = RemittanceAction.CANCEL
+    boleto.cancelled_at = timezone.now()
+    boleto.save(update_fields=["status", "pending_action", "cancelled_at"])
+    activity_record(
+        entity_id=boleto.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=boleto,
+        customer_id=boleto.customer_id,
+        summary=f"boleto {boleto.our_number_display}: cancelled, {invoice.number} is reissued for {balance:.2f}",
+        before=before,
+        after=snapshot(boleto, BOLETO_FIELDS),
+    )
+    if not wallet.is_active:
+        return
+    try:
+        with transaction.atomic():
+            _issue(invoice=invoice, wallet=wallet, actor=actor)
+    except Conflict as error:
+        # No nosso número left: the payment stands and the stale boleto is cancelled all the same; staff issue one.
+        activity_record(
+            entity_id=boleto.entity_id,
+            actor=actor,
+            action=ActivityAction.UPDATE,
+            obj=boleto,
+            customer_id=boleto.customer_id,
+            summary=f"boleto {boleto.our_number_display}: no new boleto for {invoice.number} ({error.code})",
+        )
+
+
+def _pix_follow(invoice: Invoice, balance: Decimal, actor) -> None:
+    charges = list(
+        PixCharge.objects.select_for_update()
+        .select_related("wallet")
+        .filter(invoice=invoice, status=PixChargeStatus.ACTIVE)
+        .exclude(amount=balance)
+        .order_by("pk")
+    )
+    revise = []
+    for charge in charges:
+        if charge.kind == PixChargeKind.STATIC:
+            _static_pix_charge(invoice=invoice, wallet=charge.wallet, actor=actor)
+            continue
+        before = snapshot(charge, PIX_REVISION_FIELDS)
+        charge.amount = balance
+        charge.revision_pending = True
+        charge.revision_error = ""
+        charge.save(update_fields=PIX_REVISION_FIELDS)
+        activity_record(
+            entity_id=charge.entity_id,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=ActivityAction.UPDATE,
+            obj=charge,
+            customer_id=invoice.customer_id,
+            summary=f"PIX {charge.txid}: amount {balance:.2f}, the balance of {invoice.number}, to revise at the PSP",
+            before=before,
+            after=snapshot(charge, PIX_REVISION_FIELDS),
+        )
+        revise.append(charge.pk)
+    if revise:
+        transaction.on_commit(lambda: pix_charges_revise(charge_ids=revise))
+
+
+def pix_charges_revise(*, charge_ids: list[int] | None = None, provider=None) -> dict:
+    """Send the PSP each active cobv's new amount (`PATCH /cobv/{txid}`); a job, and the payment's after-commit step.
+
+    A charge the PSP took stops being pending; one it refused (or could not be reached for) stays pending with the
+    error, for the next run (`quita pix revise`). The amount is read again at the end: a later payment's newer amount
+    stays pending. Returns {"revised": n, "failed": m}.
+    """
+    from quita.banking.pix.provider import PixProviderError
+
+    pending = PixCharge.objects.filter(
+        revision_pending=True, status=PixChargeStatus.ACTIVE, kind=PixChargeKind.DUE
+    ).select_related("wallet", "invoice")
+    if charge_ids is not None:
+        pending = pending.filter(pk__in=charge_ids)
+    revised = failed = 0
+    for charge in pending.order_by("pk"):
+        try:
+            psp = provider or wallet_pix_provider(charge.wallet)
+            if psp is None:
+                raise PixProviderError("the wallet has no API Pix configured")
+            psp.revise_due_charge(
+                txid=charge.txid,
+                amount=charge.amount,
+                fine_percent=charge.wallet.fine_percent,
+                interest_percent_month=charge.wallet.interest_percent_month,
+            )
+        except (PixProviderError, Conflict) as error:
+            failed += 1
+            PixCharge.objects.filter(pk=charge.pk, revision_pending=True).update(revision_error=str(error)[:255])
+            continue
+        with transaction.atomic():
+            done = PixCharge.objects.filter(pk=charge.pk, amount=charge.amount, revision_pending=True).update(
+                revision_pending=False, revision_error=""
+            )
+            if done:
+                revised += 1
+                activity_record(
+                    entity_id=charge.entity_id,
+                    actor=None,
+                    action=ActivityAction.UPDATE,
+                    obj=charge,
+                    customer_id=charge.invoice.customer_id,
+                    summary=f"PIX {charge.txid}: revised at the PSP to {charge.amount:.2f}",
+                    after={"amount": f"{charge.amount:.2f}", "revision_pending": False},
+                )
+    return {"revised": revised, "failed": failed}
 
 
 def boleto_payable_at(boleto: Boleto) -> datetime.datetime | None:
@@ -614,6 +811,12 @@ def remittance_create(*, wallet_id: int, actor) -> Remittance:
     )
     if not boletos:
         raise Conflict(_("There is nothing to send to the bank."), code="remittance_empty")
+    if not layout.amount_change_code and any(b.pending_action == RemittanceAction.AMOUNT for b in boletos):
+        # Only when the wallet's bank or layout changed after the change of amount was decided.
+        raise Conflict(
+            _("This wallet's bank and layout cannot change a boleto's amount; cancel and issue the boleto again."),
+            code="remittance_amount_change_unsupported",
+        )
     today = entity_today(wallet.entity)
     number = wallet.next_remittance_number
     header = cnab_writer.FileHeader(

@@ -52,6 +52,18 @@ def _actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
 
+# Apps that keep something in step with an invoice's balance (banking: the open boleto and PIX charge) register
+# `hook(*, invoice, actor)` in their AppConfig.ready(); `payment_apply` calls each one in the payment's transaction,
+# with the invoice locked and its new balance set (docs/decisions/0045).
+_BALANCE_HOOKS: list = []
+
+
+def balance_hook_register(hook) -> None:
+    """Call `hook(invoice=..., actor=...)` after every payment applied to an invoice, inside its transaction."""
+    if hook not in _BALANCE_HOOKS:
+        _BALANCE_HOOKS.append(hook)
+
+
 def payment_apply(
     *,
     invoice: Invoice,
@@ -153,6 +165,8 @@ def payment_apply(
             "excess": f"{excess:.2f}",
         },
     )
+    for hook in _BALANCE_HOOKS:
+        hook(invoice=invoice, actor=actor)
     return payment
 
 

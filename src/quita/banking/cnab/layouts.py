@@ -246,6 +246,10 @@ class Layout:
     rejection_codes: tuple = ("03", "24", "26", "30")
     writeoff_codes: tuple = ("09", "10")
     title_types: tuple = ("1",)
+    # The remittance movement that changes a registered title's nominal value to the amount in the record
+    # ("alteração do valor nominal"); "" where Quita knows none for the bank and layout: the boleto is then
+    # cancelled and a new one issued for the balance (docs/decisions/0045).
+    amount_change_code: str = ""
 
 
 def _digits_int(text: str, start: int = 0, end: int | None = None) -> int | None:
@@ -303,7 +307,10 @@ def _display_digits(boleto) -> str:
 LAYOUTS: dict[tuple[str, int], Layout] = {
     # Banco do Brasil: 17 digits (convênio of 7 + sequence of 10) in both layouts; CNAB 400 is the CBR641/643
     # record of type 7.
-    ("001", 240): c240("001", our_out=lambda b: _display_digits(b), our_in=lambda t: _digits_int(t, -10)),
+    # CNAB 240: FEBRABAN's movement 47 "alteração do valor nominal do título" where the bank lists it (BB, Caixa).
+    ("001", 240): c240(
+        "001", our_out=lambda b: _display_digits(b), our_in=lambda t: _digits_int(t, -10), amount_change_code="47"
+    ),
     ("001", 400): c400(
         "001",
         remittance=[
@@ -414,6 +421,7 @@ LAYOUTS: dict[tuple[str, int], Layout] = {
         ],
         our_out=lambda b: _display_digits(b)[:17],
         our_in=lambda t: _digits_int(t, 2, 17),
+        amount_change_code="47",
     ),
     ("104", 400): c400(
         "104",
@@ -442,6 +450,8 @@ LAYOUTS: dict[tuple[str, int], Layout] = {
         ],
         our_out=lambda b: only_digits(b.our_number_display.split("/")[-1][:-1]).zfill(11) + b.our_number_display[-1],
         our_in=lambda t: _digits_int(t[:11]),
+        # Bradesco 400: occurrence 31 "alteração de outros dados" with the new value in positions 127-139.
+        amount_change_code="31",
     ),
     # Itaú: 8 digits.
     ("341", 400): c400(

@@ -12,7 +12,17 @@ from quita.banking.cnab.layouts import Layout
 
 CRLF = "\r\n"
 # Remittance movement codes (FEBRABAN 240 and the banks' 400 alike): entry, write-off request, due-date change.
+# A change of amount ("amount") has the layout's own code (`Layout.amount_change_code`).
 MOVEMENT = {"entry": "01", "cancel": "02", "change": "06"}
+
+
+def movement_code(layout: Layout, action: str) -> str:
+    """The movement (240) or occurrence (400) code of a remittance action in this layout."""
+    if action == "amount":
+        if not layout.amount_change_code:
+            raise ValueError(f"bank {layout.bank} CNAB {layout.width} has no instruction to change a title's amount")
+        return layout.amount_change_code
+    return MOVEMENT[action]
 
 
 @dataclass
@@ -62,7 +72,7 @@ def write_remittance(layout: Layout, header: FileHeader, titles: list[dict]) -> 
     # CNAB 400, or 444: title lines of the layout's width between a 400-character header and trailer.
     lines = [write_line(layout.records["header"], {**base, "sequence": 1}, 400)]
     for title in titles:
-        values = {**title, "bank": layout.bank, "occurrence": MOVEMENT[title.get("action", "entry")]}
+        values = {**title, "bank": layout.bank, "occurrence": movement_code(layout, title.get("action", "entry"))}
         values["sequence"] = len(lines) + 1
         lines.append(write_line(layout.records["remittance"], values, layout.width))
     lines.append(write_line(layout.records["trailer"], {"sequence": len(lines) + 1}, 400))
@@ -88,7 +98,7 @@ def _write_lot(layout: Layout, base: dict, titles: list[dict], *, segments: tupl
     lines = [write_line(records["header"], {**base, "operation": operation}, layout.width)]
     total = Decimal("0.00")
     for title in titles:
-        movement = title.get("occurrence") or MOVEMENT[title.get("action", "entry")]
+        movement = title.get("occurrence") or movement_code(layout, title.get("action", "entry"))
         total += Decimal(str(title.get("amount") or "0"))
         for segment in segments:
             values = {**title, "sequence": len(lines), "segment": segment, "movement": movement}
@@ -105,7 +115,7 @@ def _write_240(layout: Layout, base: dict, titles: list[dict], *, segments: tupl
     sequence = 0
     total = Decimal("0.00")
     for title in titles:
-        movement = title.get("occurrence") or MOVEMENT[title.get("action", "entry")]
+        movement = title.get("occurrence") or movement_code(layout, title.get("action", "entry"))
         total += Decimal(str(title.get("amount") or "0"))
         for segment in segments:
             sequence += 1

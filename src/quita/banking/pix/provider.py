@@ -1,8 +1,8 @@
 """PixProvider: charges with due date (cobv) at a PSP, shaped after the Central Bank's "API Pix".
 
 `ApiPixProvider` speaks the subset Quita uses: the OAuth2 client-credentials token, `PUT /cobv/{txid}` (create),
-`GET /cobv/{txid}` (read), and the webhook body the PSP POSTs for received PIX (`{"pix": [...]}`). The HTTP
-client is the standard library's: no dependency for four requests.
+`PATCH /cobv/{txid}` (revise the amount), `GET /cobv/{txid}` (read), and the webhook body the PSP POSTs for
+received PIX (`{"pix": [...]}`). The HTTP client is the standard library's: no dependency for five requests.
 """
 
 from __future__ import annotations
@@ -68,7 +68,21 @@ class PixProvider(Protocol):
         interest_percent_month: Decimal,
     ) -> DueCharge: ...
 
+    def revise_due_charge(
+        self, *, txid: str, amount: Decimal, fine_percent: Decimal, interest_percent_month: Decimal
+    ) -> DueCharge: ...
+
     def read_due_charge(self, txid: str) -> DueCharge: ...
+
+
+def _valor(amount: Decimal, fine_percent: Decimal, interest_percent_month: Decimal) -> dict:
+    """The cobv's `valor`: the original amount, and the fine and interest as percentages (modalities 2 and 3)."""
+    valor = {"original": f"{amount:.2f}"}
+    if fine_percent:
+        valor["multa"] = {"modalidade": "2", "valorPerc": f"{fine_percent:.2f}"}
+    if interest_percent_month:
+        valor["juros"] = {"modalidade": "3", "valorPerc": f"{interest_percent_month:.2f}"}
+    return valor
 
 
 def parse_webhook(body: bytes | str) -> list[ReceivedPix]:
@@ -166,14 +180,15 @@ class ApiPixProvider:
         body = {
             "calendario": {"dataDeVencimento": due_date.isoformat(), "validadeAposVencimento": 60},
             "devedor": {("cnpj" if len(document) == 14 else "cpf"): document, "nome": payer_name[:200]},
-            "valor": {"original": f"{amount:.2f}"},
+            "valor": _valor(amount, fine_percent, interest_percent_month),
             "chave": key,
         }
-        if fine_percent:
-            body["valor"]["multa"] = {"modalidade": "2", "valorPerc": f"{fine_percent:.2f}"}
-        if interest_percent_month:
-            body["valor"]["juros"] = {"modalidade": "3", "valorPerc": f"{interest_percent_month:.2f}"}
         return self._charge(self._authorized("PUT", f"/cobv/{txid}", body))
+
+    def revise_due_charge(self, *, txid, amount, fine_percent, interest_percent_month) -> DueCharge:
+        """`PATCH /cobv/{txid}`: a new `valor.original` (the whole `valor` is sent, fine and interest unchanged)."""
+        body = {"valor": _valor(amount, fine_percent, interest_percent_month)}
+        return self._charge(self._authorized("PATCH", f"/cobv/{txid}", body))
 
     def read_due_charge(self, txid: str) -> DueCharge:
         """`GET /cobv/{txid}`."""

@@ -1,4 +1,5 @@
-"""`quita pix make --key K --name N --city C [--amount A] [--txid T]` and `quita pix inspect PAYLOAD`."""
+"""`quita pix make --key K --name N --city C [--amount A] [--txid T]`, `quita pix inspect PAYLOAD`, and the job
+`quita pix revise` (send the PSP the cobv amounts it has not taken yet)."""
 
 import json
 
@@ -21,8 +22,17 @@ class Command(BaseCommand):
         make.add_argument("--description", default="")
         inspect = sub.add_parser("inspect", help="decode a payload and check its CRC16")
         inspect.add_argument("payload")
+        sub.add_parser("revise", help="send the PSP the new amounts of cobv charges still pending revision (a job)")
 
     def handle(self, *args, **options):
+        if options["action"] == "revise":
+            from quita.banking.services import pix_charges_revise
+
+            result = pix_charges_revise()
+            self.stdout.write(json.dumps(result))
+            if result["failed"]:
+                raise CommandError(f"{result['failed']} PIX charge(s) still pending revision at the PSP")
+            return
         try:
             if options["action"] == "make":
                 self.stdout.write(

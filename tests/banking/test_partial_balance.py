@@ -276,3 +276,27 @@ def test_a_refused_revision_stays_pending_and_the_job_retries_it(
     assert psp.charges[charge.txid]["valor"]["original"] == "59.90"
     charge.refresh_from_db()
     assert (charge.revision_pending, charge.revision_error) == (False, "")
+
+
+def test_a_partial_pix_moves_the_boleto_and_leaves_the_paid_cobv_alone(
+    psp, pix_wallet, make_invoice, clerk, clock, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    invoice = make_invoice("99.90")
+    charge = services.pix_charge_create(invoice_id=invoice.pk, wallet_id=pix_wallet.pk, actor=clerk)
+    boleto = services.boleto_issue(invoice_id=invoice.pk, wallet_id=pix_wallet.pk, actor=clerk)
+    services.remittance_create(wallet_id=pix_wallet.pk, actor=clerk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.pix_received(
+            entity_id=invoice.entity_id,
+            end_to_end_id="E12345678202502201430partial001",
+            txid=charge.txid,
+            amount="40.00",
+            paid_at=timezone.now(),
+        )
+    charge.refresh_from_db()
+    assert (charge.status, charge.amount, charge.revision_pending) == ("paid", Decimal("99.90"), False)
+    assert not [r for r in psp.requests if r[0] == "PATCH"]
+    boleto.refresh_from_db()
+    assert (boleto.amount, boleto.pending_action) == (Decimal("59.90"), "amount")

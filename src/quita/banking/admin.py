@@ -103,8 +103,8 @@ class BoletoAdmin(ReadOnlyAdmin):
 class PixChargeAdmin(ReadOnlyAdmin):
     """PIX charges (static BR Codes and cobv)."""
 
-    list_display = ("txid", "invoice", "kind", "amount", "status", "provider", "created_at")
-    list_filter = ("kind", "status", "entity")
+    list_display = ("txid", "invoice", "kind", "amount", "status", "revision_pending", "provider", "created_at")
+    list_filter = ("kind", "status", "revision_pending", "entity")
     search_fields = ("txid", "invoice__number")
 
 

@@ -1393,6 +1393,8 @@ def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
         elif invoice.status == InvoiceStatus.PAID:
             reason = AttentionReason.INVOICE_ALREADY_PAID
         else:
+            # Closed before the payment: its balance hook then revises the invoice's other charges, not this one.
+            PixCharge.objects.filter(pk=charge.pk).update(status=PixChargeStatus.PAID, revision_pending=False)
             receipt.payment = payment_apply(
                 invoice=invoice,
                 actor=None,
@@ -1404,7 +1406,6 @@ def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
                 external_id=end_to_end_id,
             )
             receipt.save(update_fields=["payment"])
-            PixCharge.objects.filter(pk=charge.pk).update(status=PixChargeStatus.PAID)
     if reason:
         AttentionItem.objects.create(
             entity_id=entity_id,

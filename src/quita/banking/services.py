@@ -323,7 +323,8 @@ def _locked_invoice(invoice_id: int) -> Invoice:
     if customer_id is None:
         raise NotFound(_("Invoice not found."), code="invoice_not_found")
     customer_lock(customer_id)
-    return Invoice.objects.select_for_update().select_related("entity").get(pk=invoice_id)
+    # of=("self",): lock the invoice, not the entity row the join reads (PostgreSQL locks every joined row).
+    return Invoice.objects.select_for_update(of=("self",)).select_related("entity").get(pk=invoice_id)
 
 
 def _issue(*, invoice: Invoice, wallet: Wallet, actor) -> Boleto:
@@ -445,7 +446,9 @@ def boleto_choose(*, invoice_id: int, wallet_id: int, customer_id: int) -> Bolet
 def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) -> Boleto:
     """Move an open boleto's due date: new barcode and linha digitável; the change goes in the next remittance
     (or the entry itself, when it was not sent yet)."""
-    boleto = Boleto.objects.select_for_update().select_related("wallet", "entity").filter(pk=boleto_id).first()
+    boleto = (
+        Boleto.objects.select_for_update(of=("self",)).select_related("wallet", "entity").filter(pk=boleto_id).first()
+    )
     if boleto is None:
         raise NotFound(_("Boleto not found."), code="boleto_not_found")
     ensure_permission(actor=actor, entity=boleto.entity_id, action="generate_invoices")
@@ -520,7 +523,7 @@ def invoice_charges_follow_balance(*, invoice: Invoice, actor) -> None:
         # The wallets first, in id order, as remittance_create and _issue lock them, then the boletos.
         list(Wallet.objects.select_for_update().filter(pk__in={w for _, w in stale}).order_by("pk").values_list("pk"))
         boletos = (
-            Boleto.objects.select_for_update()
+            Boleto.objects.select_for_update(of=("self",))
             .select_related("wallet")
             .filter(pk__in=[pk for pk, _ in stale], status__in=OPEN_STATUSES)
             .order_by("pk")
@@ -602,7 +605,7 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
 
 def _pix_follow(invoice: Invoice, balance: Decimal, actor) -> None:
     charges = list(
-        PixCharge.objects.select_for_update()
+        PixCharge.objects.select_for_update(of=("self",))
         .select_related("wallet")
         .filter(invoice=invoice, status=PixChargeStatus.ACTIVE)
         .exclude(amount=balance)
@@ -783,7 +786,8 @@ def _title_values(boleto: Boleto, wallet: Wallet, layout, action: str, today: da
 def remittance_create(*, wallet_id: int, actor) -> Remittance:
     """Write the wallet's next remittance: pending entries and changes, and cancellations of boletos whose
     invoice was voided or paid by other means. Refused when there is nothing to send."""
-    wallet = Wallet.objects.select_for_update().select_related("entity").get(pk=wallet_id)
+    # Only the wallet row: a payment holds the entity's (customer_lock) and then takes this wallet's (0045).
+    wallet = Wallet.objects.select_for_update(of=("self",)).select_related("entity").get(pk=wallet_id)
     ensure_permission(actor=actor, entity=wallet.entity_id, action="generate_invoices")
     if wallet.kind != WalletKind.BANK:
         raise ValidationFailed(_("Choose a bank wallet."), code="wallet_not_bank", fields={"wallet": [_("Invalid.")]})
@@ -797,13 +801,15 @@ def remittance_create(*, wallet_id: int, actor) -> Remittance:
         invoice__status__in=[InvoiceStatus.VOID, InvoiceStatus.PAID],
     )
     now = timezone.now()
-    for boleto in stale.select_for_update():
+    # of=("self",) here and below: PostgreSQL would also lock the joined invoices and customers, which a payment
+    # holds before it takes this wallet (docs/decisions/0045).
+    for boleto in stale.select_for_update(of=("self",)):
         boleto.pending_action = RemittanceAction.CANCEL if boleto.pending_action != RemittanceAction.ENTRY else ""
         boleto.status = BoletoStatus.CANCELLED
         boleto.cancelled_at = now
         boleto.save(update_fields=["pending_action", "status", "cancelled_at"])
     boletos = list(
-        Boleto.objects.select_for_update()
+        Boleto.objects.select_for_update(of=("self",))
         .filter(wallet=wallet)
         .exclude(pending_action="")
         .select_related("invoice", "customer")

@@ -80,7 +80,9 @@ def customer_lock(customer: Customer | int) -> Customer:
     """Lock a customer row: every change to a customer's unbilled lines takes this lock first."""
     customer_id = customer if isinstance(customer, int) else customer.pk
     try:
-        return Customer.objects.select_for_update().select_related("entity").get(pk=customer_id)
+        # of=("self",): only the customer row; PostgreSQL would also lock the joined entity row, and so serialise
+        # every customer's writes (and every insert referencing the entity) behind one lock.
+        return Customer.objects.select_for_update(of=("self",)).select_related("entity").get(pk=customer_id)
     except Customer.DoesNotExist:
         raise NotFound(_("Customer not found."), code="customer_not_found") from None
 

@@ -175,7 +175,7 @@ def _locked_unpaid_invoice(invoice_id: int, actor) -> Invoice:
     if customer_id is None:
         raise NotFound(_("Invoice not found."), code="invoice_not_found")
     customer_lock(customer_id)
-    invoice = Invoice.objects.select_for_update().select_related("entity").get(pk=invoice_id)
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("entity").get(pk=invoice_id)
     # Before the status checks: a user of another entity must not learn whether the invoice is paid or void.
     ensure_permission(actor=actor, entity=invoice.entity_id, action="record_payments")
     if invoice.status == InvoiceStatus.VOID:
@@ -568,7 +568,7 @@ def _locked_card(card_id: int, actor) -> PaymentMethod:
     if customer_id is None:
         raise NotFound(_("Card not found."), code="card_not_found")
     _locked_customer(customer_id, actor, "manage_customers")
-    return PaymentMethod.objects.select_for_update().select_related("entity").get(pk=card_id)
+    return PaymentMethod.objects.select_for_update(of=("self",)).select_related("entity").get(pk=card_id)
 
 
 @transaction.atomic
@@ -810,7 +810,7 @@ def _locked_payment(payment_id: int, actor, action: str) -> tuple[Payment, Invoi
     if row is None:
         raise NotFound(_("Payment not found."), code="payment_not_found")
     customer_lock(row[0])
-    invoice = Invoice.objects.select_for_update().select_related("entity").get(pk=row[1])
+    invoice = Invoice.objects.select_for_update(of=("self",)).select_related("entity").get(pk=row[1])
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     ensure_permission(actor=actor, entity=payment.entity_id, action=action)
     return payment, invoice
@@ -922,7 +922,7 @@ def webhook_receive(*, payload: bytes, signature: str) -> WebhookEvent:
 def _invoice_locked(invoice_id: int) -> Invoice:
     customer_id = Invoice.objects.filter(pk=invoice_id).values_list("customer_id", flat=True).first()
     customer_lock(customer_id)
-    return Invoice.objects.select_for_update().select_related("entity").get(pk=invoice_id)
+    return Invoice.objects.select_for_update(of=("self",)).select_related("entity").get(pk=invoice_id)
 
 
 def _on_intent_succeeded(entity_id: int, intent: dict) -> str:
@@ -1029,7 +1029,7 @@ def _on_card_detached(entity_id: int, method: dict) -> str:
     if card is None:
         return "unknown card"
     customer_lock(card.customer_id)
-    card = PaymentMethod.objects.select_for_update().select_related("entity").get(pk=card.pk)
+    card = PaymentMethod.objects.select_for_update(of=("self",)).select_related("entity").get(pk=card.pk)
     if card.status != CardStatus.ACTIVE:
         return "already removed"
     _card_mark_removed(card, None, why=gettext("detached at Stripe"))

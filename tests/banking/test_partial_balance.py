@@ -300,3 +300,54 @@ def test_a_partial_pix_moves_the_boleto_and_leaves_the_paid_cobv_alone(
     assert not [r for r in psp.requests if r[0] == "PATCH"]
     boleto.refresh_from_db()
     assert (boleto.amount, boleto.pending_action) == (Decimal("59.90"), "amount")
+
+
+def test_a_partial_static_pix_on_a_reissue_bank_still_gets_a_new_boleto(make_wallet, make_invoice, clerk, clock):
+    from django.utils import timezone
+
+    wallet = make_wallet("341")
+    invoice = make_invoice("99.90")
+    old = services.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk)
+    static = PixCharge.objects.get(invoice=invoice)
+    services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+    services.pix_received(
+        entity_id=invoice.entity_id,
+        end_to_end_id="E12345678202502201430static0001",
+        txid=static.txid,
+        amount="40.00",
+        paid_at=timezone.now(),
+    )
+    static.refresh_from_db()
+    assert static.status == "paid"
+    old.refresh_from_db()
+    assert old.status == BoletoStatus.CANCELLED
+    new = Boleto.objects.get(invoice=invoice, status=BoletoStatus.AWAITING_REGISTRATION)
+    assert (new.amount, new.pending_action) == (Decimal("59.90"), "entry")
+    # staff can issue again too (the closed static code is not made again)
+    assert services.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk).pk == new.pk
+
+
+def test_after_a_partial_liquidation_in_a_return_file_the_other_boleto_follows(make_wallet, make_invoice, clerk, clock):
+    """Return files settle in bulk (banking.settlement), outside payment_apply: the same service, called for the
+    invoices a file left partly paid, moves the invoice's boleto at the other bank."""
+    from tests.banking.test_round_trip import bank_return
+
+    bradesco, caixa = make_wallet("237"), make_wallet("104")
+    invoice = make_invoice("99.90")
+    paid_one = services.boleto_issue(invoice_id=invoice.pk, wallet_id=bradesco.pk, actor=clerk)
+    other = services.boleto_issue(invoice_id=invoice.pk, wallet_id=caixa.pk, actor=clerk)
+    for wallet in (bradesco, caixa):
+        services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+    content = bank_return(bradesco, [(paid_one, {"occurrence": "06", "paid_amount": Decimal("40.00")})])
+    services.return_import(entity_id=invoice.entity_id, content=content, filename="CB.RET", actor=clerk)
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("59.90")
+
+    assert services.invoices_charges_follow_balance(invoice_ids=[invoice.pk], actor=clerk) == 1
+    other.refresh_from_db()
+    assert (other.amount, other.pending_action) == (Decimal("59.90"), "amount")
+    [title] = reader.read(services.remittance_create(wallet_id=caixa.pk, actor=clerk).content).titles
+    assert (title.occurrence_code, title.amount) == ("47", Decimal("59.90"))
+    logs = ActivityLog.objects.count()
+    services.invoices_charges_follow_balance(invoice_ids=[invoice.pk], actor=clerk)
+    assert ActivityLog.objects.count() == logs

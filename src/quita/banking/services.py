@@ -384,8 +384,19 @@ def _issue(*, invoice: Invoice, wallet: Wallet, actor) -> Boleto:
         after=snapshot(boleto, BOLETO_FIELDS),
     )
     active = PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).order_by("-id").first()
-    if wallet.pix_key and (active is None or (active.kind == PixChargeKind.STATIC and active.amount != amount)):
+    static_closed = (
+        active is None
+        and PixCharge.objects.filter(entity_id=invoice.entity_id, txid=invoice_txid(invoice, dynamic=False))
+        .exclude(status=PixChargeStatus.ACTIVE)
+        .exists()
+    )
+    if (
+        wallet.pix_key
+        and not static_closed
+        and (active is None or (active.kind == PixChargeKind.STATIC and active.amount != amount))
+    ):
         # The printed boleto carries a PIX QR: its txid must be known when the PIX arrives (else "unknown txid").
+        # A static code already paid (part of the invoice, by PIX) keeps its txid closed: the boleto goes without.
         _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
     return boleto
 
@@ -532,6 +543,19 @@ def invoice_charges_follow_balance(*, invoice: Invoice, actor) -> None:
             if boleto.amount != balance:
                 _boleto_follow(boleto, invoice, balance, actor)
     _pix_follow(invoice, balance, actor)
+
+
+@transaction.atomic
+def invoices_charges_follow_balance(*, invoice_ids: list[int], actor) -> int:
+    """`invoice_charges_follow_balance` for invoices paid outside `payment_apply` (a return file's bulk settlement):
+    locks their customers, then the invoices, in id order. Safe to run twice. Returns how many invoices it saw."""
+    rows = set(Invoice.objects.filter(pk__in=list(invoice_ids)).values_list("customer_id", "pk"))
+    for customer_id in sorted({row[0] for row in rows}):
+        customer_lock(customer_id)
+    invoices = Invoice.objects.select_for_update(of=("self",)).select_related("entity")
+    for invoice in invoices.filter(pk__in=[row[1] for row in rows]).order_by("pk"):
+        invoice_charges_follow_balance(invoice=invoice, actor=actor)
+    return len(rows)
 
 
 def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) -> None:

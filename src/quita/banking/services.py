@@ -657,7 +657,8 @@ def _pix_follow(invoice: Invoice, balance: Decimal, actor) -> None:
         )
         revise.append(charge.pk)
     if revise:
-        transaction.on_commit(lambda: pix_charges_revise(charge_ids=revise))
+        # robust: an unexpected error is logged, never raised into the committed payment's request.
+        transaction.on_commit(lambda: pix_charges_revise(charge_ids=revise), robust=True)
 
 
 def pix_charges_revise(*, charge_ids: list[int] | None = None, provider=None) -> dict:
@@ -686,7 +687,7 @@ def pix_charges_revise(*, charge_ids: list[int] | None = None, provider=None) ->
                 fine_percent=charge.wallet.fine_percent,
                 interest_percent_month=charge.wallet.interest_percent_month,
             )
-        except (PixProviderError, Conflict) as error:
+        except (PixProviderError, Conflict, ValueError) as error:  # ValueError: an answer that is not JSON
             failed += 1
             PixCharge.objects.filter(pk=charge.pk, revision_pending=True).update(revision_error=str(error)[:255])
             continue

@@ -6,14 +6,93 @@ reserved from the table's sequence only when the caller needs them. Updates of m
 into a temporary table with COPY and apply them with one UPDATE … FROM. Other databases: model instances,
 `bulk_create` and one UPDATE per row. A 100,000-record return file spends most of its time here otherwise
 (docs/decisions/0022).
+
+A `Pipeline` sends these writes from a second thread, in order, on the same connection and transaction, while
+the caller's thread reads and prepares the next rows: the server writes while Python works (decision 0033).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import queue
+import threading
+from decimal import Decimal
 from operator import itemgetter
 
+import psycopg
 from django.db import connection, models
+from psycopg._copy_base import format_row_text  # psycopg's COPY text formatter (C in psycopg[binary])
+from psycopg.adapt import Transformer
+
+
+class Pipeline:
+    """The writes of one transaction, run in order by a second thread on the same PostgreSQL connection.
+
+    `with Pipeline() as via:` … `insert_rows(…, via=via)`: each write is prepared here and queued; the thread
+    sends them one after the other (psycopg's connection lock keeps a read made meanwhile by this thread whole,
+    between two writes). Whatever reads this thread makes while writes are queued must not depend on them. The
+    first error stops the queue and is raised here, at the next `submit` or when the block ends, so the
+    transaction rolls back. Elsewhere than PostgreSQL every write runs at once, in this thread.
+    """
+
+    def __init__(self, *, immediate_keys: bool = False):
+        self.threaded = connection.vendor == "postgresql"
+        # Foreign keys checked as each write ends, in the pipeline's thread, instead of all at once at commit
+        # (Django's are DEFERRABLE INITIALLY DEFERRED); deferred again when the block ends.
+        self.immediate_keys = immediate_keys and self.threaded
+        self._jobs: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Pipeline:
+        if self.threaded:
+            connection.ensure_connection()
+            self._thread = threading.Thread(
+                target=self._work, args=(connection.connection,), name="quita-bulk-writes", daemon=True
+            )
+            self._thread.start()
+            if self.immediate_keys:
+                self.submit(lambda cursor: cursor.execute("SET CONSTRAINTS ALL IMMEDIATE"))
+        return self
+
+    def _work(self, raw) -> None:
+        with psycopg.ClientCursor(raw) as cursor:
+            while (job := self._jobs.get()) is not None:
+                if self._error is None:
+                    try:
+                        with connection.wrap_database_errors:
+                            job(cursor)
+                    except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                        self._error = error
+
+    def submit(self, job) -> None:
+        """Queue `job(cursor)` (a psycopg cursor on the transaction's connection)."""
+        if self._error is not None:
+            raise self._error
+        if self.threaded:
+            self._jobs.put(job)
+        else:
+            _run(None, job)
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if self._thread is not None and self.immediate_keys and kind is None:
+            self.submit(lambda cursor: cursor.execute("SET CONSTRAINTS ALL DEFERRED"))
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
+        if kind is None and self._error is not None:
+            raise self._error
+
+
+def _run(via: Pipeline | None, job) -> None:
+    """Run `job(cursor)` through the pipeline when there is one, else now."""
+    if via is not None and via.threaded:
+        via.submit(job)
+        return
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        job(cursor.cursor)
 
 
 def _quote(name: str) -> str:
@@ -24,10 +103,11 @@ def _fields(model) -> dict[str, models.Field]:
     return {field.attname: field for field in model._meta.concrete_fields}
 
 
-def insert_rows(model, rows: list[dict], *, returning_ids: bool = True) -> list[int]:
+def insert_rows(model, rows: list[dict], *, returning_ids: bool = True, via: Pipeline | None = None) -> list[int]:
     """Insert `rows` (all with the same keys) into `model`'s table; missing attributes take the field's default.
 
-    Returns the new ids in row order (an empty list when `returning_ids` is False: the database numbers them).
+    Returns the new ids in row order (an empty list when `returning_ids` is False or the rows carry their ids:
+    the database numbers them, or they were reserved with `reserve_ids`).
     """
     if not rows:
         return []
@@ -35,44 +115,68 @@ def insert_rows(model, rows: list[dict], *, returning_ids: bool = True) -> list[
         objects = [model(**row) for row in rows]
         model.objects.bulk_create(objects)
         return [obj.pk for obj in objects] if returning_ids else []
-    meta = model._meta
-    fields = _fields(model)
-    if meta.pk.attname in rows[0]:  # ids reserved before (`reserve_ids`): written as given
+    pk = model._meta.pk.attname
+    if rows[0].get(pk) is not None:  # ids reserved before (`reserve_ids`): written as given
         returning_ids = False
-    given = [name for name in rows[0] if name != meta.pk.attname or rows[0][name] is not None]
-    defaults = [f for name, f in fields.items() if name not in given and not f.primary_key]
-    columns = [fields[name].column for name in given] + [f.column for f in defaults]
-    default_values = tuple(f.get_default() for f in defaults)
-    json_positions = [i for i, name in enumerate(given) if isinstance(fields[name], models.JSONField)]
-    take = itemgetter(*given)
-    if len(given) == 1:
+    names = [name for name in rows[0] if name != pk or rows[0][name] is not None]
+    take = itemgetter(*names)
+    if len(names) == 1:
         single = take
         take = lambda row: (single(row),)  # noqa: E731 - itemgetter of one key returns the bare value
-    table = _quote(meta.db_table)
-    with connection.cursor() as cursor:
-        ids = []
-        if returning_ids:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
-            sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, len(rows)])
-            ids = [row[0] for row in cursor.fetchall()]
-            columns.insert(0, meta.pk.column)
-        names = ", ".join(_quote(column) for column in columns)
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            write = copy.write_row
-            for index, row in enumerate(rows):
-                values = take(row)
-                if json_positions:
-                    values = list(values)
-                    for position in json_positions:
-                        if values[position] is not None:
-                            values[position] = json.dumps(values[position])
-                    values = tuple(values)
-                if returning_ids:
-                    write((ids[index], *values, *default_values))
-                else:
-                    write((*values, *default_values))
+    ids = []
+    if returning_ids:
+        ids = reserve_ids(model, len(rows))
+        copy_rows(model, [pk, *names], ((id_, *take(row)) for id_, row in zip(ids, rows, strict=True)), via=via)
+    else:
+        copy_rows(model, names, map(take, rows), via=via)
     return ids
+
+
+def copy_rows(model, names: list[str], rows, *, via: Pipeline | None = None) -> None:
+    """PostgreSQL: COPY `rows` (tuples of the attributes `names`, in that order) into `model`'s table; the other
+    fields take their Python default. The COPY data is encoded here, by psycopg's own formatter, so that a
+    pipeline's thread only sends it."""
+    fields = _fields(model)
+    defaults = [f for name, f in fields.items() if name not in names and not f.primary_key]
+    columns = [fields[name].column for name in names] + [f.column for f in defaults]
+    default_values = tuple(_encoded(f, f.get_default()) for f in defaults)
+    json_positions = [i for i, name in enumerate(names) if isinstance(fields[name], models.JSONField)]
+    connection.ensure_connection()
+    transformer = Transformer(connection.connection)
+    data = bytearray()
+    for row in rows:
+        if json_positions:
+            row = list(row)
+            for position in json_positions:
+                if row[position] is not None:
+                    row[position] = json.dumps(row[position])
+        format_row_text((*row, *default_values), transformer, data)
+    sql = f"COPY {_quote(model._meta.db_table)} ({', '.join(_quote(column) for column in columns)}) FROM STDIN"
+
+    def job(cursor):
+        with cursor.copy(sql) as copy:
+            copy.write(data)
+
+    _run(via, job)
+
+
+def insert_tuples(
+    model, names: list[str], rows: list[tuple], *, returning_ids: bool = True, via: Pipeline | None = None
+) -> list[int]:
+    """Insert `rows` (tuples of the attributes `names`): COPY on PostgreSQL (returns nothing: give the ids, or let
+    the database number them); elsewhere `bulk_create`, returning the new ids when `returning_ids`."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        copy_rows(model, names, rows, via=via)
+        return []
+    objects = [model(**dict(zip(names, row, strict=True))) for row in rows]
+    model.objects.bulk_create(objects)
+    return [obj.pk for obj in objects] if returning_ids else []
+
+
+def _encoded(field, value):
+    return json.dumps(value) if isinstance(field, models.JSONField) and value is not None else value
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -88,42 +192,11 @@ def reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def insert_select(model, values: dict, source: str, params: tuple = ()) -> int:
-    """PostgreSQL: INSERT INTO `model`'s table the rows of `SELECT <values> <source>`; returns the row count.
-
-    `values` maps attribute names to SQL expressions, or to (SQL with %s, parameters…). Fields not named take
-    their Python default, as in `insert_rows`.
-    """
-    fields = _fields(model)
-    columns, expressions, arguments = [], [], []
-    for name, value in values.items():
-        columns.append(fields[name].column)
-        if isinstance(value, tuple):
-            expressions.append(value[0])
-            arguments.extend(value[1:])
-        else:
-            expressions.append(value)
-    for name, field in fields.items():
-        if name in values or field.primary_key:
-            continue
-        columns.append(field.column)
-        expressions.append(f"%s::{field.cast_db_type(connection)}")
-        default = field.get_default()
-        arguments.append(
-            json.dumps(default) if isinstance(field, models.JSONField) and default is not None else default
-        )
-    names = ", ".join(_quote(column) for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_quote(model._meta.db_table)} ({names}) SELECT {', '.join(expressions)} {source}",
-            [*arguments, *params],
-        )
-        return cursor.rowcount
-
-
-def update_rows(model, rows: list[dict], *, fields: list[str], keep: tuple[str, ...] = ()) -> None:
-    """Set `fields` of each row's object (`row["id"]`, each id once) to the row's values: one UPDATE … FROM on
-    PostgreSQL. A field named in `keep` is set only where it is still NULL."""
+def update_rows(
+    model, rows: list[dict], *, fields: list[str], keep: tuple[str, ...] = (), via: Pipeline | None = None
+) -> None:
+    """Set `fields` of each row's object (`row["id"]`, each id once) to the row's values: one UPDATE … FROM the
+    columns sent as arrays on PostgreSQL. A field named in `keep` is set only where it is still NULL."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -141,43 +214,64 @@ def update_rows(model, rows: list[dict], *, fields: list[str], keep: tuple[str, 
     meta = model._meta
     by_name = _fields(model)
     targets = [by_name[meta.pk.attname], *(by_name[name] for name in fields)]
-    stage = f"quita_stage_{meta.db_table}"
-    definition = ", ".join(f"{_quote(f.column)} {f.db_type(connection)}" for f in targets)
-    definition = definition.replace(" GENERATED BY DEFAULT AS IDENTITY", "")
+    arrays = ", ".join(
+        f"%s::{f.cast_db_type(connection).replace(' GENERATED BY DEFAULT AS IDENTITY', '')}[]" for f in targets
+    )
     names = ", ".join(_quote(f.column) for f in targets)
-    take = itemgetter("id", *fields)
-    with connection.cursor() as cursor:
-        # One staging table per target table and transaction; emptied before each use.
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DROP")
-        cursor.execute(f"TRUNCATE {stage}")
-        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(take(row))
-        assignments = ", ".join(
-            f"{_quote(f.column)} = COALESCE(t.{_quote(f.column)}, s.{_quote(f.column)})"
-            if f.attname in keep
-            else f"{_quote(f.column)} = s.{_quote(f.column)}"
-            for f in targets[1:]
-        )
-        pk = _quote(meta.pk.column)
-        cursor.execute(f"UPDATE {_quote(meta.db_table)} AS t SET {assignments} FROM {stage} AS s WHERE t.{pk} = s.{pk}")
+    assignments = ", ".join(
+        f"{_quote(f.column)} = COALESCE(t.{_quote(f.column)}, s.{_quote(f.column)})"
+        if f.attname in keep
+        else f"{_quote(f.column)} = s.{_quote(f.column)}"
+        for f in targets[1:]
+    )
+    pk = _quote(meta.pk.column)
+    sql = (
+        f"UPDATE {_quote(meta.db_table)} AS t SET {assignments} "
+        f"FROM unnest({arrays}) AS s({names}) WHERE t.{pk} = s.{pk}"
+    )
+    columns = [_array_literal([row[name] for row in rows]) for name in ("id", *fields)]
+
+    def job(cursor):
+        # Bound on the server (Django's cursor would quote every value into the SQL text).
+        with psycopg.Cursor(cursor.connection) as bound:
+            bound.execute(sql, columns)
+
+    _run(via, job)
 
 
-def set_text(model, pk: int, field: str, value: str) -> None:
+def _array_literal(values: list) -> str:
+    """A PostgreSQL array literal of ints, Decimals, dates, texts and NULLs: psycopg's list dumper escapes each
+    element with a regular expression, which costs more than the UPDATE it feeds."""
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+            parts.append(str(value))
+        elif isinstance(value, datetime.date):
+            parts.append(f'"{value.isoformat()}"')
+        elif isinstance(value, bool):
+            parts.append("t" if value else "f")
+        else:
+            parts.append('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(parts) + "}"
+
+
+def set_text(model, pk: int, field: str, value: str, *, via: Pipeline | None = None) -> None:
     """Write one large text value (a whole return file) as a bound parameter: Django's client-side binding would
     quote megabytes into the SQL text first."""
     if connection.vendor != "postgresql":
         model.objects.filter(pk=pk).update(**{field: value})
         return
-    import psycopg
-
     meta = model._meta
-    column = meta.get_field(field).column
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            f"UPDATE {_quote(meta.db_table)} SET {_quote(column)} = %s WHERE {_quote(meta.pk.column)} = %s", [value, pk]
-        )
+    column, pk_column = _quote(meta.get_field(field).column), _quote(meta.pk.column)
+    sql = f"UPDATE {_quote(meta.db_table)} SET {column} = %s WHERE {pk_column} = %s"
+
+    def job(cursor):
+        with psycopg.Cursor(cursor.connection) as bound:
+            bound.execute(sql, [value, pk])
+
+    _run(via, job)
 
 
 def any_of(values):

@@ -167,6 +167,8 @@ class Boleto(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("created by"),
+        db_constraint=False,  # an audit reference (docs/decisions/0006)
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -374,11 +376,21 @@ class ReturnOutcome(models.TextChoices):
 class ReturnRecord(models.Model):
     """One detail record of a return file (a T+U pair in CNAB 240, a type-1 line in CNAB 400), as applied."""
 
-    # Indexed by return_record_unique_line (return_file, line_number), which starts with it.
-    return_file = models.ForeignKey(ReturnFile, on_delete=models.PROTECT, related_name="records", db_index=False)
+    # A record is written once, in the same transaction as its file and its payment, and never changes: its keys
+    # are references kept by the ORM, not enforced by the database (docs/decisions/0033). The file's is indexed by
+    # return_record_unique_line (return_file, line_number), which starts with it.
+    return_file = models.ForeignKey(
+        ReturnFile, on_delete=models.PROTECT, related_name="records", db_index=False, db_constraint=False
+    )
     line_number = models.PositiveIntegerField(_("line"))
     boleto = models.ForeignKey(
-        Boleto, null=True, blank=True, on_delete=models.PROTECT, related_name="return_records", verbose_name=_("boleto")
+        Boleto,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="return_records",
+        verbose_name=_("boleto"),
+        db_constraint=False,
     )
     our_number = models.CharField(_("nosso número"), max_length=40)
     occurrence_code = models.CharField(_("occurrence code"), max_length=4)
@@ -396,7 +408,13 @@ class ReturnRecord(models.Model):
     credit_date = models.DateField(_("credit date"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=ReturnOutcome.choices)
     payment = models.ForeignKey(
-        "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("payment")
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("payment"),
+        db_constraint=False,
     )
     # bank:wallet:nosso número:occurrence:date — the same event reported again (another file) applies once.
     event_key = models.CharField(_("event key"), max_length=120, null=True, blank=True)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from quita.banking import boleto as boleto_math
 from quita.banking import settlement
 from quita.banking.banks import BANKS
-from quita.banking.bulk import any_of, insert_rows, set_text, update_rows
+from quita.banking.bulk import Pipeline, any_of, insert_rows, reserve_ids, set_text, update_rows
 from quita.banking.cnab import reader as cnab_reader
 from quita.banking.cnab import writer as cnab_writer
 from quita.banking.cnab.fields import CnabError
@@ -987,35 +987,69 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         created_by=actor if actor is not None and actor.is_authenticated else None,
         created_at=now,
     )
-    set_text(ReturnFile, return_file.pk, "content", content.decode("latin-1"))
-    applied = attention = 0
-    seen: set[str] = set()
+    with Pipeline(immediate_keys=True) as via:
+        applied, attention = _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, via)
+    ReturnFile.objects.filter(pk=return_file.pk).update(applied_count=applied, attention_count=attention)
+    return_file.applied_count, return_file.attention_count = applied, attention
+    activity_record(
+        entity_id=entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=return_file,
+        summary=f"return {return_file.filename}: {len(parsed.titles)} records, {applied} applied, "
+        f"{attention} need attention, {len(parsed.errors)} refused",
+        after={"sha256": digest, "errors": parsed.errors[:50]},
+    )
+    return return_file
+
+
+def _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, via) -> tuple[int, int]:
+    """Apply the file's titles chunk by chunk, the writes queued in `via` (docs/decisions/0033).
+
+    Everything the file needs from the database is read (and locked) first; then this thread only decides, in
+    memory, and queues each chunk's writes while the pipeline's thread sends the previous ones. The boletos and
+    invoices read here are changed here as their writes are queued, so a later line sees what an earlier one
+    did. Returns (applied, attention)."""
+    set_text(ReturnFile, return_file.pk, "content", content.decode("latin-1"), via=via)
+    if via.threaded:
+        # The ledger lines' title search index (GIN, decision 0007) takes this transaction's entries into its
+        # pending list and leaves the merge to autovacuum, instead of merging every 4 MB during the import.
+        via.submit(lambda cursor: cursor.execute("SET LOCAL gin_pending_list_limit = '128MB'"))
+    titles = parsed.titles
     boletos = Boleto.objects.filter(entity_id=entity_id, wallet__bank=parsed.bank)
     if wallet is not None:
         boletos = boletos.filter(wallet=wallet)
-    for start in range(0, len(parsed.titles), CHUNK):
-        chunk = parsed.titles[start : start + CHUNK]
-        numbers = {t.our_number for t in chunk if t.our_number is not None}
-        by_number: dict[int, dict | None] = {}
-        for b in boletos.filter(our_number__in=any_of(numbers)).values(
-            "id", "invoice_id", "status", "our_number", "our_number_display"
-        ):
-            # Without the file's wallet, a number two wallets of the bank share is ambiguous: never guess.
-            by_number[b["our_number"]] = None if b["our_number"] in by_number else b
-        keys = {t.line: _event_key(entity_id, parsed.bank, wallet, t) for t in chunk}
-        known = set(
-            ReturnRecord.objects.filter(event_key__in=any_of(keys.values())).values_list("event_key", flat=True)
-        )
+    by_number: dict[int, dict | None] = {}
+    for b in boletos.filter(our_number__in=any_of({t.our_number for t in titles if t.our_number is not None})).values(
+        "id", "invoice_id", "customer_id", "status", "our_number", "our_number_display"
+    ):
+        # Without the file's wallet, a number two wallets of the bank share is ambiguous: never guess.
+        by_number[b["our_number"]] = None if b["our_number"] in by_number else b
+    keys = [_event_key(entity_id, parsed.bank, wallet, t) for t in titles]
+    known = set(ReturnRecord.objects.filter(event_key__in=any_of(set(keys))).values_list("event_key", flat=True))
+    # The locks, in the order every writer takes them: the boletos events change, then customers and invoices.
+    events = _lock_boletos(
+        {b["id"] for t in titles if t.occurrence != "liquidated" and (b := by_number.get(t.our_number)) is not None}
+    )
+    liquidated = [b for t in titles if t.occurrence == "liquidated" and (b := by_number.get(t.our_number))]
+    settler = settlement.Settler(actor=actor, now=now, via=via)
+    settler.lock({b["invoice_id"] for b in liquidated}, customer_ids={b["customer_id"] for b in liquidated})
+    settler.reserve(len(liquidated))
+    record_ids = iter(reserve_ids(ReturnRecord, len(titles)))
+    applied = attention = 0
+    seen: set[str] = set()
+    for start in range(0, len(titles), CHUNK):
+        chunk = titles[start : start + CHUNK]
         records: list[dict] = []
         reasons: list[str | None] = []
         settlements: list[tuple[int, dict, settlement.Settlement]] = []
         boleto_changes: list[tuple[int, dict]] = []  # (boleto id, fields to set), in line order
-        for title in chunk:
-            key = keys[title.line]
+        for title, key in zip(chunk, keys[start : start + CHUNK], strict=True):
             duplicate = key in known or key in seen
             seen.add(key)
             boleto = by_number.get(title.our_number)
             record = {
+                "id": next(record_ids),
                 "return_file_id": return_file.pk,
                 "line_number": title.line,
                 "boleto_id": boleto["id"] if boleto else None,
@@ -1054,8 +1088,8 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                     record["outcome"] = outcome
                 if change:
                     boleto_changes.append((boleto["id"], change))
-        _change_boletos(boleto_changes)
-        settlement.settle([item for _, _, item in settlements], actor=actor, now=now)
+        _change_boletos(boleto_changes, events, via)
+        settler.settle([item for _, _, item in settlements])
         paid_boletos = {}
         paid_status = BoletoStatus.PAID.value
         for index, boleto, item in settlements:
@@ -1074,15 +1108,18 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                     "pending_action": "",
                     "registered_at": now,  # only where the boleto was not registered yet (`keep`)
                 }
+                boleto["status"] = paid_status
         update_rows(
             Boleto,
             list(paid_boletos.values()),
             fields=["status", "paid_at", "pending_action", "registered_at"],
             keep=("registered_at",),
+            via=via,
         )
-        record_ids = insert_rows(ReturnRecord, records)
+        for record, record_id in zip(records, insert_rows(ReturnRecord, records, via=via), strict=False):
+            record["id"] = record_id  # numbered by the database where ids cannot be reserved (SQLite)
         items = []
-        for record, record_id, reason in zip(records, record_ids, reasons, strict=True):
+        for record, reason in zip(records, reasons, strict=True):
             if record["outcome"] == APPLIED:
                 applied += 1
             if reason:
@@ -1094,43 +1131,38 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
                         "detail": f"{parsed.bank} {record['our_number']} {record['occurrence_code']} "
                         f"{record['reason_codes']}".strip()[:255],
                         "amount": record["paid_amount"],
-                        "return_record_id": record_id,
+                        "return_record_id": record["id"],
                         "created_at": now,
                     }
                 )
-        insert_rows(AttentionItem, items, returning_ids=False)
-    ReturnFile.objects.filter(pk=return_file.pk).update(applied_count=applied, attention_count=attention)
-    return_file.applied_count, return_file.attention_count = applied, attention
-    activity_record(
-        entity_id=entity_id,
-        actor=actor,
-        action=ActivityAction.CREATE,
-        obj=return_file,
-        summary=f"return {return_file.filename}: {len(parsed.titles)} records, {applied} applied, "
-        f"{attention} need attention, {len(parsed.errors)} refused",
-        after={"sha256": digest, "errors": parsed.errors[:50]},
-    )
-    return return_file
+        insert_rows(AttentionItem, items, returning_ids=False, via=via)
+    return applied, attention
 
 
-def _change_boletos(changes: list[tuple[int, dict]]) -> None:
-    """Apply the boleto changes of entry confirmations, rejections and write-offs, as if one by one in line order:
-    each boleto's changes merged over its locked row (later lines win), then one set-based update."""
-    if not changes:
-        return
-    current = {
+def _lock_boletos(ids: set[int]) -> dict[int, dict]:
+    """Lock the boletos entry confirmations, rejections and write-offs change; their fields as read."""
+    if not ids:
+        return {}
+    return {
         b["id"]: b
         for b in Boleto.objects.select_for_update()
-        .filter(pk__in=any_of(sorted({boleto_id for boleto_id, _ in changes})))
+        .filter(pk__in=any_of(sorted(ids)))
         .order_by("pk")
         .values("id", *BOLETO_EVENT_FIELDS)
     }
+
+
+def _change_boletos(changes: list[tuple[int, dict]], events: dict[int, dict], via) -> None:
+    """Apply the boleto changes of entry confirmations, rejections and write-offs, as if one by one in line order:
+    each boleto's changes merged over its locked row (`events`, kept as changed), then one set-based update."""
+    if not changes:
+        return
     merged: dict[int, dict] = {}
     for boleto_id, change in changes:
-        row = merged.get(boleto_id) or {"id": boleto_id, **{f: current[boleto_id][f] for f in BOLETO_EVENT_FIELDS}}
+        row = events[boleto_id]
         row.update(change)
         merged[boleto_id] = row
-    update_rows(Boleto, list(merged.values()), fields=BOLETO_EVENT_FIELDS)
+    update_rows(Boleto, [dict(row) for row in merged.values()], fields=BOLETO_EVENT_FIELDS, via=via)
 
 
 def _event_key(entity_id: int, bank: str, wallet: Wallet | None, title) -> str:

@@ -20,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils.translation import gettext
 
-from quita.banking.bulk import any_of, insert_rows, insert_select, reserve_ids, update_rows
+from quita.banking.bulk import Pipeline, any_of, insert_rows, insert_tuples, reserve_ids, update_rows
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction, TransactionKind, TransactionSource
 from quita.billing.services import INVOICE_FIELDS
 from quita.core.activity import _plain
@@ -66,59 +66,87 @@ class _Step:
     after: dict
 
 
+class Settler:
+    """Settles liquidations in one transaction, one list after another (a return file, chunk by chunk).
+
+    Each list locks the customers and invoices it names that are not locked yet (in id order, as every other
+    writer does) and decides in memory, in list order, what each payment applies and how each invoice changes.
+    The invoices stay here as changed, so a later list sees what an earlier one did even while the earlier writes
+    are still queued in `via` (a `bulk.Pipeline`): reads made here never depend on them.
+    """
+
+    def __init__(self, *, actor, now: datetime.datetime, via: Pipeline | None = None):
+        self.now, self.via = now, via
+        self.invoices: dict[int, dict] = {}
+        self.payment_ids: list[int] = []
+        self.context = {
+            "user_id": actor.pk if actor is not None and actor.is_authenticated else None,
+            "now": now,
+            "invoice_type": ContentType.objects.get_for_model(Invoice).pk,
+            "payment_title": gettext("Payment of invoice #%(number)s"),
+            "overpayment_title": gettext("Overpayment of invoice #%(number)s"),
+            "labels": {kind.value: str(kind.label) for kind in PaymentMethodKind},
+        }
+
+    def lock(self, invoice_ids, *, customer_ids=None) -> None:
+        """Lock the invoices (and their customers first) that are not locked yet, and keep their rows."""
+        new = sorted(set(invoice_ids) - self.invoices.keys())
+        if not new:
+            return
+        if customer_ids is None:
+            customer_ids = Invoice.objects.filter(pk__in=any_of(new)).values_list("customer_id", flat=True)
+        customer_ids = sorted(set(customer_ids))
+        list(Customer.objects.select_for_update().filter(pk__in=any_of(customer_ids)).order_by("pk").values_list("pk"))
+        columns = sorted({"id", "entity_id", "customer_id", *MUTABLE, *INVOICE_ATTNAMES.values()})
+        for row in Invoice.objects.select_for_update().filter(pk__in=any_of(new)).order_by("pk").values(*columns):
+            self.invoices[row["id"]] = row
+
+    def reserve(self, count: int) -> None:
+        """Reserve `count` payment ids now (PostgreSQL), so that settling reads nothing more from the database."""
+        self.payment_ids.extend(reversed(reserve_ids(Payment, count)))
+
+    def settle(self, settlements: list[Settlement]) -> None:
+        """Write each payment as `payment_apply` would (in list order); a refused one gets `refused` set."""
+        if not settlements:
+            return
+        self.lock([s.invoice_id for s in settlements])
+        invoices, now = self.invoices, self.now
+        paid, void = InvoiceStatus.PAID.value, InvoiceStatus.VOID.value
+        steps: list[_Step] = []
+        changed: dict[int, dict] = {}
+        for item in settlements:
+            invoice = invoices[item.invoice_id]
+            if invoice["status"] == void:
+                item.refused = "void"
+                continue
+            if invoice["status"] == paid:
+                item.refused = "paid"
+                continue
+            before = {name: invoice[name] for name in MUTABLE}
+            applied = max(min(item.amount, max(invoice["total"] - invoice["amount_paid"], ZERO)), ZERO)
+            invoice["amount_paid"] += applied
+            invoice["payment_method"] = item.method
+            invoice["payment_reference"] = item.reference
+            if invoice["amount_paid"] >= invoice["total"]:
+                invoice["status"] = paid
+                invoice["paid_at"] = now
+            after = {name: invoice[name] for name in MUTABLE}
+            steps.append(_Step(item, invoice, applied, item.amount - applied, before, after))
+            changed[invoice["id"]] = after | {"id": invoice["id"]}
+        if not steps:
+            return
+        if connection.vendor == "postgresql":
+            if len(self.payment_ids) < len(steps):
+                self.reserve(len(steps) - len(self.payment_ids))
+            for step in steps:
+                step.item.payment_id = self.payment_ids.pop()
+        _write(steps, self.context, self.via)
+        update_rows(Invoice, list(changed.values()), fields=MUTABLE, via=self.via)
+
+
 def settle(settlements: list[Settlement], *, actor, now: datetime.datetime) -> None:
     """Lock the customers and invoices, then write each payment as `payment_apply` would (in list order)."""
-    if not settlements:
-        return
-    invoice_ids = sorted({s.invoice_id for s in settlements})
-    customer_ids = sorted(set(Invoice.objects.filter(pk__in=any_of(invoice_ids)).values_list("customer_id", flat=True)))
-    list(Customer.objects.select_for_update().filter(pk__in=any_of(customer_ids)).order_by("pk").values_list("pk"))
-    columns = sorted({"id", "entity_id", "customer_id", *MUTABLE, *INVOICE_ATTNAMES.values()})
-    invoices = {
-        row["id"]: row
-        for row in Invoice.objects.select_for_update()
-        .filter(pk__in=any_of(invoice_ids))
-        .order_by("pk")
-        .values(*columns)
-    }
-    paid, void = InvoiceStatus.PAID.value, InvoiceStatus.VOID.value
-    steps: list[_Step] = []
-    changed: dict[int, dict] = {}
-    for item in settlements:
-        invoice = invoices[item.invoice_id]
-        if invoice["status"] == void:
-            item.refused = "void"
-            continue
-        if invoice["status"] == paid:
-            item.refused = "paid"
-            continue
-        before = {name: invoice[name] for name in MUTABLE}
-        applied = max(min(item.amount, max(invoice["total"] - invoice["amount_paid"], ZERO)), ZERO)
-        invoice["amount_paid"] += applied
-        invoice["payment_method"] = item.method
-        invoice["payment_reference"] = item.reference
-        if invoice["amount_paid"] >= invoice["total"]:
-            invoice["status"] = paid
-            invoice["paid_at"] = now
-        steps.append(_Step(item, invoice, applied, item.amount - applied, before, {n: invoice[n] for n in MUTABLE}))
-        changed[invoice["id"]] = invoice
-    if not steps:
-        return
-    context = {
-        "user_id": actor.pk if actor is not None and actor.is_authenticated else None,
-        "now": now,
-        "invoice_type": ContentType.objects.get_for_model(Invoice).pk,
-        "payment_title": gettext("Payment of invoice #%(number)s"),
-        "overpayment_title": gettext("Overpayment of invoice #%(number)s"),
-        "labels": {kind.value: str(kind.label) for kind in PaymentMethodKind},
-    }
-    if connection.vendor == "postgresql":
-        for step, payment_id in zip(steps, reserve_ids(Payment, len(steps)), strict=True):
-            step.item.payment_id = payment_id
-        _write_set_based(steps, context)
-    else:
-        _write_rows(steps, context)
-    update_rows(Invoice, list(changed.values()), fields=MUTABLE)
+    Settler(actor=actor, now=now).settle(settlements)
 
 
 def _texts(step: _Step, context: dict) -> tuple[str, str, str]:
@@ -131,68 +159,93 @@ def _texts(step: _Step, context: dict) -> tuple[str, str, str]:
     )
 
 
-def _write_rows(steps: list[_Step], context: dict) -> None:
-    """The rows of every step as dicts, inserted with `insert_rows` (SQLite and other databases)."""
+# What a payment and its ledger lines write, in `payment_apply`'s words (the rest of each row: field defaults).
+PAYMENT_NAMES = [
+    "entity_id",
+    "customer_id",
+    "invoice_id",
+    "amount",
+    "applied_amount",
+    "method",
+    "reference",
+    "status",
+    "gateway",
+    "external_id",
+    "received_on",
+    "created_by_id",
+    "created_at",
+]
+LINE_NAMES = [
+    "entity_id",
+    "customer_id",
+    "date",
+    "source",
+    "created_by_id",
+    "created_at",
+    "description",
+    "kind",
+    "credit_type",
+    "title",
+    "amount",
+    "paid_invoice_id",
+]
+
+
+def _write(steps: list[_Step], context: dict, via: Pipeline | None) -> None:
+    """The Payments, then their ledger lines (the payment line, then any overpayment credit, step by step: the
+    ids in `payment_apply`'s order), then the activity rows. Payment ids reserved before are written as given
+    (PostgreSQL); elsewhere the database numbers them here."""
     user_id, now = context["user_id"], context["now"]
-    payments, lines = [], []
-    for step in steps:
-        item, invoice = step.item, step.invoice
-        payments.append(
-            {
-                "entity_id": invoice["entity_id"],
-                "customer_id": invoice["customer_id"],
-                "invoice_id": invoice["id"],
-                "amount": item.amount,
-                "applied_amount": step.applied,
-                "method": item.method,
-                "reference": item.reference,
-                "status": PaymentStatus.SUCCEEDED.value,
-                "gateway": item.gateway,
-                "external_id": item.external_id,
-                "received_on": item.received_on,
-                "created_by_id": user_id,
-                "created_at": now,
-            }
+    succeeded, payment_source = PaymentStatus.SUCCEEDED.value, TransactionSource.PAYMENT.value
+    payments = [
+        (
+            step.invoice["entity_id"],
+            step.invoice["customer_id"],
+            step.invoice["id"],
+            step.item.amount,
+            step.applied,
+            step.item.method,
+            step.item.reference,
+            succeeded,
+            step.item.gateway,
+            step.item.external_id,
+            step.item.received_on,
+            user_id,
+            now,
         )
-    payment_ids = insert_rows(Payment, payments)
-    for step, payment_id in zip(steps, payment_ids, strict=True):
-        step.item.payment_id = payment_id
+        for step in steps
+    ]
+    if steps[0].item.payment_id is not None:
+        insert_tuples(
+            Payment,
+            ["id", *PAYMENT_NAMES],
+            [(s.item.payment_id, *row) for s, row in zip(steps, payments, strict=True)],
+            via=via,
+        )
+    else:
+        for step, payment_id in zip(steps, insert_tuples(Payment, PAYMENT_NAMES, payments), strict=True):
+            step.item.payment_id = payment_id
+    lines = []
+    payment_kind, credit_kind = TransactionKind.PAYMENT.value, TransactionKind.CREDIT.value
+    overpayment = CreditType.OVERPAYMENT.value
     for step in steps:
-        item, invoice = step.item, step.invoice
+        invoice, item = step.invoice, step.item
         title, overpayment_title, description = _texts(step, context)
-        common = {
-            "entity_id": invoice["entity_id"],
-            "customer_id": invoice["customer_id"],
-            "date": item.received_on,
-            "source": TransactionSource.PAYMENT.value,
-            "created_by_id": user_id,
-            "created_at": now,
-            "description": description,
-        }
+        common = (
+            invoice["entity_id"],
+            invoice["customer_id"],
+            item.received_on,
+            payment_source,
+            user_id,
+            now,
+            description,
+        )
         if step.applied > 0:
-            lines.append(
-                {
-                    "kind": TransactionKind.PAYMENT.value,
-                    "credit_type": "",
-                    "title": title,
-                    "amount": -step.applied,
-                    "paid_invoice_id": invoice["id"],
-                    **common,
-                }
-            )
+            lines.append((*common, payment_kind, "", title, -step.applied, invoice["id"]))
         if step.excess > 0:
-            lines.append(
-                {
-                    "kind": TransactionKind.CREDIT.value,
-                    "credit_type": CreditType.OVERPAYMENT.value,
-                    "title": overpayment_title,
-                    "amount": -step.excess,
-                    "paid_invoice_id": None,
-                    **common,
-                }
-            )
-    insert_rows(Transaction, lines, returning_ids=False)
-    insert_rows(ActivityLog, _activity_rows(steps, context), returning_ids=False)
+            lines.append((*common, credit_kind, overpayment, overpayment_title, -step.excess, None))
+    insert_tuples(Transaction, LINE_NAMES, lines, via=via, returning_ids=False)
+    insert_rows(ActivityLog, _activity_rows(steps, context), returning_ids=False, via=via)
 
 
 def _activity_rows(steps: list[_Step], context: dict) -> list[dict]:
@@ -230,101 +283,3 @@ def _activity_rows(steps: list[_Step], context: dict) -> list[dict]:
             }
         )
     return rows
-
-
-# The staging table of `_write_set_based`: one row per step, in list order (`seq`).
-STAGE = "quita_stage_settlement"
-STAGE_COLUMNS = [
-    ("seq", "integer"),
-    ("payment_id", "bigint"),
-    ("invoice_id", "bigint"),
-    ("amount", "numeric(14,2)"),
-    ("applied", "numeric(14,2)"),
-    ("excess", "numeric(14,2)"),
-    ("method", "text"),
-    ("reference", "text"),
-    ("gateway", "text"),
-    ("external_id", "text"),
-    ("received_on", "date"),
-    ("title", "text"),
-    ("overpayment_title", "text"),
-    ("description", "text"),
-]
-
-
-def _write_set_based(steps: list[_Step], context: dict) -> None:
-    """PostgreSQL: the steps into a staging table with COPY, then one INSERT … SELECT per table."""
-    definition = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ({definition}) ON COMMIT DROP")
-        cursor.execute(f"TRUNCATE {STAGE}")
-        names = ", ".join(name for name, _ in STAGE_COLUMNS)
-        with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
-            for seq, step in enumerate(steps):
-                item = step.item
-                copy.write_row(
-                    (
-                        seq,
-                        item.payment_id,
-                        item.invoice_id,
-                        item.amount,
-                        step.applied,
-                        step.excess,
-                        item.method,
-                        item.reference,
-                        item.gateway,
-                        item.external_id,
-                        item.received_on,
-                        *_texts(step, context),
-                    )
-                )
-    joined = f"FROM {STAGE} s JOIN {Invoice._meta.db_table} i ON i.id = s.invoice_id"
-    user_id, now = context["user_id"], context["now"]
-    insert_select(
-        Payment,
-        {
-            "id": "s.payment_id",
-            "entity_id": "i.entity_id",
-            "customer_id": "i.customer_id",
-            "invoice_id": "s.invoice_id",
-            "amount": "s.amount",
-            "applied_amount": "s.applied",
-            "method": "s.method",
-            "reference": "s.reference",
-            "status": ("%s", PaymentStatus.SUCCEEDED.value),
-            "gateway": "s.gateway",
-            "external_id": "s.external_id",
-            "received_on": "s.received_on",
-            "created_by_id": ("%s::bigint", user_id),
-            "created_at": ("%s::timestamptz", now),
-        },
-        f"{joined} ORDER BY s.seq",
-    )
-
-    # The payment line, then the overpayment credit, of each step in turn (the ids in `payment_apply`'s order):
-    # each step is joined to the two parts and keeps those it has.
-    def either(payment_value, credit_value):
-        return ("CASE WHEN p.part = 0 THEN %s ELSE %s END", payment_value, credit_value)
-
-    insert_select(
-        Transaction,
-        {
-            "entity_id": "i.entity_id",
-            "customer_id": "i.customer_id",
-            "date": "s.received_on",
-            "source": ("%s", TransactionSource.PAYMENT.value),
-            "created_by_id": ("%s::bigint", user_id),
-            "created_at": ("%s::timestamptz", now),
-            "description": "s.description",
-            "kind": either(TransactionKind.PAYMENT.value, TransactionKind.CREDIT.value),
-            "credit_type": either("", CreditType.OVERPAYMENT.value),
-            "title": "CASE WHEN p.part = 0 THEN s.title ELSE s.overpayment_title END",
-            "amount": "CASE WHEN p.part = 0 THEN -s.applied ELSE -s.excess END",
-            "paid_invoice_id": "CASE WHEN p.part = 0 THEN s.invoice_id END",
-        },
-        f"{joined} CROSS JOIN (VALUES (0), (1)) AS p(part) "
-        "WHERE (p.part = 0 AND s.applied > 0) OR (p.part = 1 AND s.excess > 0) ORDER BY s.seq, p.part",
-    )
-    # The activity rows carry JSON snapshots: encoded here and loaded with COPY (building them with
-    # jsonb_build_object in the INSERT cost the server several times more).
-    insert_rows(ActivityLog, _activity_rows(steps, context), returning_ids=False)

@@ -190,7 +190,8 @@ class Transaction(LedgerRecord):
                 condition=Q(invoice__isnull=True, paid_invoice__isnull=True, is_void=False),
                 name="tx_unbilled_idx",
             ),
-            models.Index(fields=["invoice"], name="tx_invoice_idx"),
+            # Only lines on an invoice: payments and unbilled lines write no entry.
+            models.Index(fields=["invoice"], condition=Q(invoice__isnull=False), name="tx_invoice_lines_idx"),
             models.Index(fields=["paid_invoice"], condition=Q(paid_invoice__isnull=False), name="tx_paid_invoice_idx"),
             # The staff lists (decision 0007): "unbilled" of the whole entity, newest first, and sort by amount.
             # New recurring charges are inserted already on their invoice, so the billing run writes nothing

@@ -41,7 +41,16 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """Money received (or attempted) for an invoice. Applied amounts live in the ledger as payment transactions."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", verbose_name=_("entity"))
+    # The invoice and customer keys are enforced by the database; the entity (reference data, never deleted, and
+    # the invoice's own) and the author are not, and have no index of their own (docs/decisions/0006, 0033).
+    entity = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entity"),
+        db_constraint=False,
+        db_index=False,
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="payments", verbose_name=_("customer")
     )
@@ -65,10 +74,11 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
         verbose_name=_("card"),
+        db_index=False,  # payment_card_idx: only the card payments
     )
     # Quita's own guard against charging twice: derived from the invoice and the attempt number, unique here,
     # and sent to the gateway as its idempotency key.
-    idempotency_key = models.CharField(_("idempotency key"), max_length=80, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=80, null=True, blank=True)
     # The part of `amount` that settled the invoice (the rest, if any, became an unbilled credit); refunds
     # uncover the invoice up to it.
     applied_amount = MoneyField(_("applied amount"), null=True, blank=True)
@@ -80,6 +90,8 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("created by"),
+        db_constraint=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"))
 
@@ -95,12 +107,21 @@ class Payment(models.Model):
                 condition=Q(external_id__isnull=False),
                 name="payment_unique_external_id",
             ),
+            # Only card attempts have one: bank and manual payments write no entry into this index.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="payment_unique_idempotency_key",
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
                 name="payment_refund_within_amount",
             ),
         ]
-        indexes = [models.Index(fields=["entity", "reference"], name="payment_reference_idx")]
+        indexes = [
+            models.Index(fields=["entity", "reference"], name="payment_reference_idx"),
+            models.Index(fields=["card"], condition=Q(card__isnull=False), name="payment_card_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_method_display()} {self.amount} → {self.invoice}"

@@ -1,13 +1,13 @@
 """Settling many boleto liquidations at once: the rows `payments.services.payment_apply` writes, in bulk.
 
 A return file of 100,000 liquidations cannot afford eight queries and a dozen model instances per record
-(issue 4 asks for < 20 s). A chunk of liquidations locks its customers and invoices with two queries (in id
-order, as every other writer does) and decides in memory, in list order, what each payment applies and how each
-invoice changes. On PostgreSQL one narrow row per payment then goes into a staging table with COPY, and the
-Payments and ledger lines are written by one INSERT … SELECT each; the activity rows (JSON snapshots encoded
-here) go in with COPY, the invoices with one UPDATE … FROM (docs/decisions/0022). Elsewhere the same rows go in
-with `bulk_create`. Every row is the one `payment_apply` would write — `tests/banking/test_settlement.py`
-compares them field by field, on both databases — see docs/decisions/0021.
+(issue 4 asks for < 20 s). A `Settler` locks the customers and invoices of the file (in id order, as every other
+writer does) and decides in memory, in list order, what each payment applies and how each invoice changes. The
+Payments, their ledger lines and the activity rows go in with COPY (ids reserved first), the invoices with one
+UPDATE per chunk, all through a `bulk.Pipeline`, so the database writes one chunk while the next is decided
+(docs/decisions/0033). Elsewhere than PostgreSQL the same rows go in with `bulk_create`. Every row is the one
+`payment_apply` would write — `tests/banking/test_settlement.py` compares them field by field, on both
+databases — see docs/decisions/0021.
 """
 
 from __future__ import annotations

@@ -68,7 +68,6 @@ def test_each_chunk_sees_what_the_earlier_ones_decided(make_wallet, make_invoice
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
 def test_an_error_in_the_writing_thread_rolls_the_transaction_back(entity):
     """The failing write is raised in the caller's thread as Django's error, and what was queued after it is not
     run: nothing of the block is kept."""
@@ -97,3 +96,19 @@ def test_bulk_updates_write_any_text_exactly(text, make_wallet, make_invoice, cl
     for value in (text, f'{{"{text}",NULL}}', "NULL", ""):
         update_rows(Boleto, [{"id": boleto.pk, "rejection_reason": value[:255]}], fields=["rejection_reason"])
         assert Boleto.objects.values_list("rejection_reason", flat=True).get(pk=boleto.pk) == value[:255]
+
+
+def test_a_partial_liquidation_brings_the_invoices_other_boleto_to_the_balance(make_wallet, make_invoice, clerk, clock):
+    """The return import goes around `payment_apply`, so it calls the balance hook itself (decision 0045)."""
+    bradesco, caixa = make_wallet("237"), make_wallet("104")
+    invoice = make_invoice("100.00")
+    paid = services.boleto_issue(invoice_id=invoice.pk, wallet_id=bradesco.pk, actor=clerk)
+    other = services.boleto_issue(invoice_id=invoice.pk, wallet_id=caixa.pk, actor=clerk)
+    content = bank_return(bradesco, [(paid, {"occurrence": "06", "paid_amount": Decimal("30.00")})])
+    services.return_import(entity_id=bradesco.entity_id, content=content, filename="p.ret", actor=clerk)
+
+    invoice.refresh_from_db()
+    other.refresh_from_db()
+    assert (invoice.status, invoice.balance) == (InvoiceStatus.UNPAID, Decimal("70.00"))
+    assert (other.status, other.amount) == (BoletoStatus.AWAITING_REGISTRATION, Decimal("70.00"))
+    assert Boleto.objects.get(pk=paid.pk).status == BoletoStatus.PAID

@@ -988,7 +988,11 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
         created_at=now,
     )
     with Pipeline(immediate_keys=True) as via:
-        applied, attention = _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, via)
+        applied, attention, settler = _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, via)
+    # A liquidation for less than the balance: the invoice's other open boletos and PIX charges follow the balance,
+    # as after any partial payment (`payment_apply` does the same through its balance hook).
+    for invoice in Invoice.objects.filter(pk__in=any_of(settler.partly_paid())).order_by("pk"):
+        invoice_charges_follow_balance(invoice=invoice, actor=actor)
     ReturnFile.objects.filter(pk=return_file.pk).update(applied_count=applied, attention_count=attention)
     return_file.applied_count, return_file.attention_count = applied, attention
     activity_record(
@@ -1003,13 +1007,13 @@ def _apply_return(entity_id, parsed, content, digest, filename, actor) -> Return
     return return_file
 
 
-def _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, via) -> tuple[int, int]:
+def _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, via):
     """Apply the file's titles chunk by chunk, the writes queued in `via` (docs/decisions/0033).
 
     Everything the file needs from the database is read (and locked) first; then this thread only decides, in
     memory, and queues each chunk's writes while the pipeline's thread sends the previous ones. The boletos and
     invoices read here are changed here as their writes are queued, so a later line sees what an earlier one
-    did. Returns (applied, attention)."""
+    did. Returns (applied, attention, the settler)."""
     set_text(ReturnFile, return_file.pk, "content", content.decode("latin-1"), via=via)
     if via.threaded:
         # The ledger lines' title search index (GIN, decision 0007) takes this transaction's entries into its
@@ -1136,7 +1140,7 @@ def _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, v
                     }
                 )
         insert_rows(AttentionItem, items, returning_ids=False, via=via)
-    return applied, attention
+    return applied, attention, settler
 
 
 def _lock_boletos(ids: set[int]) -> dict[int, dict]:

@@ -79,6 +79,7 @@ class Settler:
         self.now, self.via = now, via
         self.invoices: dict[int, dict] = {}
         self.payment_ids: list[int] = []
+        self.changed: set[int] = set()  # the invoices a payment went to
         self.context = {
             "user_id": actor.pk if actor is not None and actor.is_authenticated else None,
             "now": now,
@@ -100,6 +101,15 @@ class Settler:
         columns = sorted({"id", "entity_id", "customer_id", *MUTABLE, *INVOICE_ATTNAMES.values()})
         for row in Invoice.objects.select_for_update().filter(pk__in=any_of(new)).order_by("pk").values(*columns):
             self.invoices[row["id"]] = row
+
+    def partly_paid(self) -> list[int]:
+        """The invoices this settler paid in part (still unpaid, with a balance), in id order."""
+        unpaid = InvoiceStatus.UNPAID.value
+        return sorted(
+            pk
+            for pk in self.changed
+            if self.invoices[pk]["status"] == unpaid and self.invoices[pk]["amount_paid"] < self.invoices[pk]["total"]
+        )
 
     def reserve(self, count: int) -> None:
         """Reserve `count` payment ids now (PostgreSQL), so that settling reads nothing more from the database."""
@@ -135,6 +145,7 @@ class Settler:
             changed[invoice["id"]] = after | {"id": invoice["id"]}
         if not steps:
             return
+        self.changed.update(changed)
         if connection.vendor == "postgresql":
             if len(self.payment_ids) < len(steps):
                 self.reserve(len(steps) - len(self.payment_ids))

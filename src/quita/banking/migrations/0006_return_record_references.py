@@ -10,7 +10,7 @@ from quita.core.migration_operations import postgres_sql
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('banking', '0004_wallet_pix_secret_env'),
+        ('banking', '0005_pix_revision_and_amount_change'),
         ('payments', '0003_payment_keys_and_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

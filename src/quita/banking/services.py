@@ -475,33 +475,46 @@ def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) ->
             _("A change of amount waits for the next remittance; send it before changing the due date."),
             code="boleto_amount_change_pending",
         )
+    _boleto_remake(
+        boleto,
+        actor=actor,
+        action=RemittanceAction.CHANGE,
+        due_date=due_date,
+        summary=f"boleto {boleto.our_number_display}: due {due_date.isoformat()}",
+    )
+    return boleto
+
+
+def _boleto_remake(boleto: Boleto, *, actor, action: str, summary: str, amount=None, due_date=None) -> None:
+    """A new amount or due date for an open boleto: same nosso número, a new barcode and linha digitável (both
+    are in it), and `action` for the next remittance unless the entry itself was not sent yet. Logged."""
     before = snapshot(boleto, BOLETO_FIELDS)
+    boleto.amount = boleto.amount if amount is None else amount
+    boleto.due_date = boleto.due_date if due_date is None else due_date
     made = boleto_math.make(
         wallet_boleto_fields(
             boleto.wallet,
             our_number=boleto.our_number,
             amount=boleto.amount,
-            due_date=due_date,
+            due_date=boleto.due_date,
             year=boleto.created_at.year,
         )
     )
-    boleto.due_date = due_date
     boleto.barcode = made["barcode"]
     boleto.digitable_line = made["linha_digitavel"]
     if boleto.pending_action != RemittanceAction.ENTRY:
-        boleto.pending_action = RemittanceAction.CHANGE
-    boleto.save(update_fields=["due_date", "barcode", "digitable_line", "pending_action"])
+        boleto.pending_action = action
+    boleto.save(update_fields=["amount", "due_date", "barcode", "digitable_line", "pending_action"])
     activity_record(
         entity_id=boleto.entity_id,
         actor=actor,
         action=ActivityAction.UPDATE,
         obj=boleto,
         customer_id=boleto.customer_id,
-        summary=f"boleto {boleto.our_number_display}: due {due_date.isoformat()}",
+        summary=summary,
         before=before,
         after=snapshot(boleto, BOLETO_FIELDS),
     )
-    return boleto
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -568,30 +581,12 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
     ):
         # Not sent yet (the entry carries the new amount), or the bank changes a title's amount: same nosso número,
         # a new barcode (the amount is in it).
-        made = boleto_math.make(
-            wallet_boleto_fields(
-                wallet,
-                our_number=boleto.our_number,
-                amount=balance,
-                due_date=boleto.due_date,
-                year=boleto.created_at.year,
-            )
-        )
-        boleto.amount = balance
-        boleto.barcode = made["barcode"]
-        boleto.digitable_line = made["linha_digitavel"]
-        if boleto.pending_action != RemittanceAction.ENTRY:
-            boleto.pending_action = RemittanceAction.AMOUNT
-        boleto.save(update_fields=["amount", "barcode", "digitable_line", "pending_action"])
-        activity_record(
-            entity_id=boleto.entity_id,
+        _boleto_remake(
+            boleto,
             actor=actor,
-            action=ActivityAction.UPDATE,
-            obj=boleto,
-            customer_id=boleto.customer_id,
+            action=RemittanceAction.AMOUNT,
+            amount=balance,
             summary=f"boleto {boleto.our_number_display}: amount {balance:.2f}, the balance of {invoice.number}",
-            before=before,
-            after=snapshot(boleto, BOLETO_FIELDS),
         )
         return
     # No instruction for this bank and layout, or a due-date change waiting: the bank writes this boleto off and a
@@ -968,6 +963,16 @@ def return_import(*, entity_id: int, content: bytes, filename: str, actor) -> Im
 
 
 CHUNK = 10000
+
+
+def _chunks(count: int):
+    """(start, end) of each chunk: the first one small, so that the database starts writing early."""
+    start, size = 0, min(CHUNK, 1000)
+    while start < count:
+        yield start, min(start + size, count)
+        start, size = start + size, CHUNK
+
+
 BOLETO_EVENT_FIELDS = ["status", "registered_at", "paid_at", "pending_action", "rejection_code"]
 
 
@@ -1042,13 +1047,13 @@ def _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, v
     record_ids = iter(reserve_ids(ReturnRecord, len(titles)))
     applied = attention = 0
     seen: set[str] = set()
-    for start in range(0, len(titles), CHUNK):
-        chunk = titles[start : start + CHUNK]
+    for start, end in _chunks(len(titles)):
+        chunk = titles[start:end]
         records: list[dict] = []
         reasons: list[str | None] = []
         settlements: list[tuple[int, dict, settlement.Settlement]] = []
         boleto_changes: list[tuple[int, dict]] = []  # (boleto id, fields to set), in line order
-        for title, key in zip(chunk, keys[start : start + CHUNK], strict=True):
+        for title, key in zip(chunk, keys[start:end], strict=True):
             duplicate = key in known or key in seen
             seen.add(key)
             boleto = by_number.get(title.our_number)

@@ -350,7 +350,7 @@ def test_quita_bill_command(entity, make_customer, make_service, capsys):
     make_service(make_customer(), start=D(2024, 1, 1))
     call_command("bill", "--date", "2025-02-01", "--entity", entity.cnpj)
     out = capsys.readouterr().out
-    assert "charges 1 (R$ 45.00)" in out and "invoices 1 (R$ 45.00)" in out
+    assert "charges 1 (R$45.00)" in out and "invoices 1 (R$45.00)" in out
     call_command("bill", "--date", "2025-02-01", "--entity", str(entity.pk))
     assert "charges 0" in capsys.readouterr().out
 
@@ -378,7 +378,7 @@ def test_quita_invoice_run_command(entity, make_customer, clerk, capsys):
         "--issue-date",
         "2025-02-01",
     )
-    assert "invoices 1 (R$ 45.00)" in capsys.readouterr().out
+    assert "invoices 1 (R$45.00)" in capsys.readouterr().out
     invoice = Invoice.objects.get(customer=customer)
     payments.invoice_pay(invoice_id=invoice.pk, actor=clerk, method="cash")
     invoice.refresh_from_db()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from quita.core.money import CENT, allocate, parse_money, prorate, round_money
+from quita.core.money import CENT, allocate, format_money, parse_money, prorate, round_money
 
 # Amounts in centavos, as Decimals with two places: up to R$ 10 million, both signs.
 cents = st.integers(min_value=-1_000_000_000, max_value=1_000_000_000)
@@ -212,3 +213,69 @@ def test_prorated_sub_periods_add_up_within_rounding_and_allocate_makes_them_exa
     assert sum(allocated) == amount
     for by_prorate, by_allocate in zip(prorated, allocated, strict=True):
         assert abs(by_prorate - by_allocate) <= CENT
+
+
+# --- format_money -----------------------------------------------------------------------------------------------
+
+# CLDR's BRL patterns (checked against ICU 78.2 / CLDR 48): pt-BR "¤\u00a0#,##0.00", English "¤#,##0.00",
+# the minus sign before the symbol in both.
+PORTUGUESE = re.compile(r"(-?)R\$\u00a0(\d{1,3}(?:\.\d{3})*),(\d{2})")
+ENGLISH = re.compile(r"(-?)R\$(\d{1,3}(?:,\d{3})*)\.(\d{2})")
+# Any Decimal within R$ 10 million either way, with 0 to 3 decimal places (the third one is rounded away).
+display_amounts = st.one_of(
+    [
+        st.decimals(min_value=-10_000_000, max_value=10_000_000, places=places, allow_nan=False, allow_infinity=False)
+        for places in range(4)
+    ]
+)
+
+
+def _read_back(text: str, pattern: re.Pattern, group_separator: str) -> Decimal:
+    match = pattern.fullmatch(text)
+    assert match, f"{text!r} does not have the CLDR shape"
+    sign, units, cents = match.groups()
+    return Decimal(f"{sign}{units.replace(group_separator, '')}.{cents}")
+
+
+@pytest.mark.parametrize(
+    ("value", "pt", "en"),
+    [
+        (Decimal("1234.56"), "R$\u00a01.234,56", "R$1,234.56"),
+        (Decimal("-1234.56"), "-R$\u00a01.234,56", "-R$1,234.56"),
+        (Decimal("0"), "R$\u00a00,00", "R$0.00"),
+        (Decimal("-0.004"), "R$\u00a00,00", "R$0.00"),  # rounds to zero: no sign
+        (Decimal("999.995"), "R$\u00a01.000,00", "R$1,000.00"),  # half up, as round_money
+        (Decimal("2.675"), "R$\u00a02,68", "R$2.68"),
+        (Decimal("1234567.8"), "R$\u00a01.234.567,80", "R$1,234,567.80"),
+        ("95", "R$\u00a095,00", "R$95.00"),
+    ],
+)
+def test_format_money_examples(value, pt, en):
+    assert format_money(value, language="pt-br") == pt
+    assert format_money(value, language="en") == en
+
+
+def test_format_money_follows_the_active_language_and_can_leave_out_the_symbol():
+    from django.utils import translation
+
+    with translation.override("pt-br"):
+        assert format_money(Decimal("-1234.5")) == "-R$\u00a01.234,50"
+        assert format_money(Decimal("-1234.5"), symbol=False) == "-1.234,50"
+    with translation.override("en"):
+        assert format_money(Decimal("-1234.5")) == "-R$1,234.50"
+        assert format_money(Decimal("-1234.5"), symbol=False) == "-1,234.50"
+    assert format_money(None) == "" and format_money("") == ""
+
+
+@NO_DEADLINE
+@given(amount=display_amounts)
+@example(amount=Decimal("-0.005"))
+@example(amount=Decimal("9999999.995"))
+def test_format_money_reads_back_to_the_rounded_amount_in_both_languages(amount):
+    pt = format_money(amount, language="pt-br")
+    en = format_money(amount, language="en")
+    expected = round_money(amount)
+    assert _read_back(pt, PORTUGUESE, ".") == expected
+    assert _read_back(en, ENGLISH, ",") == expected
+    # The same sign and digits in both: only the separators and the space differ.
+    assert re.sub(r"[^-\d]", "", pt) == re.sub(r"[^-\d]", "", en)

@@ -67,14 +67,14 @@ def test_smtp_server_receives_the_invoice_with_its_pdf(invoice, clerk, smtp_serv
     assert message["From"] == "Fibra Sul <faturas@quita.example>"
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert f"/portal/invoices/{invoice.pk}/" in body
-    assert "R$ 1.324,56" in body
+    assert "R$\xa01.324,56" in body
     html = message.get_body(preferencelist=("html",)).get_content()
     assert f"/portal/invoices/{invoice.pk}/" in html
     (attachment,) = list(message.iter_attachments())
     assert attachment.get_filename() == f"{invoice.number}.pdf"
     text = pdf_text(attachment.get_content())
     assert invoice.number in text
-    assert "R$ 1.324,56" in text
+    assert "R$\xa01.324,56" in text
     record.refresh_from_db()
     assert record.status == EmailStatus.SENT
     assert record.provider == "smtp"

@@ -159,7 +159,7 @@ def test_refund_from_the_menu_defaults_to_the_refundable_balance_then_partial_th
     invoice.refresh_from_db()
     assert invoice.amount_paid == 0 and invoice.balance == Decimal("95.00")
     page = web.get(f"/billing/invoices/{invoice.pk}/").content.decode()
-    assert "refunded R$\xa095.00" in page
+    assert "refunded R$95.00" in page
     assert f"/billing/invoices/{invoice.pk}/refund/" not in page  # nothing left to refund
 
 

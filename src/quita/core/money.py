@@ -2,7 +2,7 @@
 
 Every amount in Quita is a `Decimal` with two places. Rounding is ROUND_HALF_UP (the rule Brazilian
 banks and the Receita use for centavos), applied only here. Every split goes through `allocate`, so
-the parts always add up to the whole.
+the parts always add up to the whole. Every amount shown to a person goes through `format_money`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
@@ -39,6 +40,30 @@ def round_money(value: Decimal) -> Decimal:
     if not isinstance(value, Decimal):
         raise TypeError(f"money must be Decimal, not {type(value).__name__}")
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# Decimal's formatting groups with "," and marks the centavos with "."; pt-BR swaps the two.
+_PORTUGUESE_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
+def format_money(value, *, language: str | None = None, symbol: bool = True) -> str:
+    """An amount in reais as CLDR (ICU, Babel) writes BRL, rounded by `round_money`; "" for None or "".
+
+    pt-BR: `R$\u00a01.234,56` (a no-break space after the symbol) and `-R$\u00a01.234,56`; English:
+    `R$1,234.56` and `-R$1,234.56`. `language` defaults to the active one; any other than Portuguese is
+    written as English. `symbol=False` leaves out the symbol (and its space), keeping the sign.
+    """
+    if value is None or value == "":
+        return ""
+    amount = round_money(value if isinstance(value, Decimal) else Decimal(str(value)))
+    text = f"{abs(amount):,.2f}"  # exact: Decimal's own formatting, never a float
+    language = (language or translation.get_language() or "pt-br").lower()
+    portuguese = language.startswith("pt")
+    if portuguese:
+        text = text.translate(_PORTUGUESE_SEPARATORS)
+    if symbol:
+        text = f"R$\u00a0{text}" if portuguese else f"R${text}"
+    return f"-{text}" if amount < 0 else text
 
 
 def parse_money(value: object) -> Decimal:

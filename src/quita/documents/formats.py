@@ -1,40 +1,21 @@
 """Money and dates the way people read them: `R$ 1.234,56` and `15/02/2025` in pt-BR.
 
-Written with Decimal and string operations only (never float); the language is the active one.
+Money is `quita.core.money.format_money` (the one BRL format, shared with the staff UI); the language is the
+active one.
 """
 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
-from django.utils import formats, translation
+from django.utils import formats
 
-from quita.core.money import round_money
-
-
-def _grouped(digits: str, separator: str) -> str:
-    groups = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    return separator.join(groups)
+from quita.core.money import format_money
 
 
 def money_format(value, *, symbol: bool = True) -> str:
-    """`R$ 1.234,56` (pt-BR) or `R$1,234.56` (English); negative as `-R$ 10,00`. Empty for None."""
-    if value is None or value == "":
-        return ""
-    amount = round_money(value if isinstance(value, Decimal) else Decimal(str(value)))
-    sign = "-" if amount < 0 else ""
-    units, cents = f"{abs(amount):.2f}".split(".")
-    portuguese = (translation.get_language() or "pt-br").lower().startswith("pt")
-    if portuguese:
-        text = f"{_grouped(units, '.')},{cents}"
-        return f"{sign}R$ {text}" if symbol else f"{sign}{text}"
-    text = f"{_grouped(units, ',')}.{cents}"
-    return f"{sign}R${text}" if symbol else f"{sign}{text}"
+    """`R$\u00a01.234,56` (pt-BR) or `R$1,234.56` (English) in the active language: `core.money.format_money`."""
+    return format_money(value, symbol=symbol)
 
 
 def date_format(value: datetime.date | None) -> str:

@@ -19,6 +19,7 @@ from quita.billing import services as billing_services
 from quita.billing.filtersets import InvoiceFilterSet, TransactionFilterSet
 from quita.billing.models import BillingRun, Invoice, InvoiceStatus, Transaction, TransactionKind
 from quita.core.errors import DomainError
+from quita.core.money import format_money
 from quita.core.selectors import activity_for_customer, activity_for_object, entity_today
 from quita.customers.models import Customer, Service
 from quita.notifications import selectors as notification_selectors
@@ -260,7 +261,7 @@ def invoice_generate(request, pk: int):
                     return done(
                         request,
                         _("Invoice %(number)s generated: %(total)s.")
-                        % {"number": invoice.number, "total": _money(invoice.total)},
+                        % {"number": invoice.number, "total": format_money(invoice.total)},
                         _billing_url(customer),
                     )
                 context["preview"] = billing_services.invoice_preview(**arguments)
@@ -270,12 +271,6 @@ def invoice_generate(request, pk: int):
         else:
             status = 422
     return modal(request, "web/modals/invoice_generate.html", context, status)
-
-
-def _money(value) -> str:
-    from quita.web.templatetags.quita_web import money
-
-    return money(value)
 
 
 def _selected_invoices(request, customer) -> list[Invoice]:
@@ -385,8 +380,8 @@ def _refund_choices(invoice: Invoice) -> list:
         payment.label = _("%(date)s · %(method)s · %(amount)s (refundable: %(left)s)") % {
             "date": date_format(payment.received_on, "SHORT_DATE_FORMAT"),
             "method": method,
-            "amount": _money(payment.amount),
-            "left": _money(payment.refundable),
+            "amount": format_money(payment.amount),
+            "left": format_money(payment.refundable),
         }
     # The one a clerk most likely means: a card payment with something left to refund.
     payments.sort(key=lambda p: (p.gateway != "stripe", p.refundable <= 0))
@@ -428,7 +423,7 @@ def invoice_refund(request, pk: int):
                 status = error.status
             else:
                 message = _("Refund of %(amount)s recorded for invoice %(number)s.") % {
-                    "amount": _money(refund.amount),
+                    "amount": format_money(refund.amount),
                     "number": invoice.number,
                 }
                 return done(request, message, _next_url(request, _billing_url(invoice.customer)))

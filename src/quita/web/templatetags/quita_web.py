@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
+
+from quita.core.money import format_money
 
 register = template.Library()
 
 
 @register.filter
 def money(value) -> str:
-    """`R$ 1.234,56` in pt-BR, `R$ 1,234.56` in English; negative amounts keep their sign."""
-    if value in (None, ""):
-        return ""
-    amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    text = f"{abs(amount):,.2f}"
-    if (get_language() or "pt-br").lower().startswith("pt"):
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return f"{'-' if amount < 0 else ''}R$\u00a0{text}"
+    """`R$\u00a01.234,56` in pt-BR, `R$1,234.56` in English (`core.money.format_money`, as the documents)."""
+    return format_money(value)
 
 
 @register.simple_tag

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from quita.billing.models import BillingRun
 from quita.core.models import Entity
+from quita.core.money import format_money
 
 
 def parse_date(value: str, option: str) -> datetime.date:
@@ -35,9 +36,11 @@ def entities_named(value: str | None) -> list[Entity]:
 
 
 def describe(run: BillingRun) -> str:
+    """One English line per run; its amounts as English BRL (`R$1,234.56`) like the rest of the line."""
+    charges, invoices = format_money(run.charges_total, language="en"), format_money(run.invoices_total, language="en")
     return (
         f"{run.entity.name}: run #{run.pk} {run.get_kind_display()} {run.run_date} — {run.get_status_display()}; "
-        f"chunks {run.chunks_done}/{run.chunks_total}; charges {run.charges_created} (R$ {run.charges_total}); "
-        f"invoices {run.invoices_created} (R$ {run.invoices_total}); errors {len(run.errors)}; "
+        f"chunks {run.chunks_done}/{run.chunks_total}; charges {run.charges_created} ({charges}); "
+        f"invoices {run.invoices_created} ({invoices}); errors {len(run.errors)}; "
         f"{run.duration_seconds} s"
     )

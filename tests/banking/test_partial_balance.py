@@ -323,7 +323,9 @@ def test_a_partial_static_pix_on_a_reissue_bank_still_gets_a_new_boleto(make_wal
     assert old.status == BoletoStatus.CANCELLED
     new = Boleto.objects.get(invoice=invoice, status=BoletoStatus.AWAITING_REGISTRATION)
     assert (new.amount, new.pending_action) == (Decimal("59.90"), "entry")
-    # staff can issue again too (the closed static code is not made again)
+    # the balance has a new static code with a new txid (decision 0046); issuing again gives the same boleto
+    again = PixCharge.objects.get(invoice=invoice, status="active")
+    assert (again.txid, again.amount) == (f"{static.txid}P2", Decimal("59.90"))
     assert services.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk).pk == new.pk
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -47,12 +48,14 @@ from quita.banking.models import (
 from quita.billing.models import Invoice, InvoiceStatus
 from quita.billing.services import customer_lock
 from quita.core.activity import activity_record, snapshot
-from quita.core.errors import Conflict, NotFound, ValidationFailed
+from quita.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from quita.core.models import ActivityAction, Entity
 from quita.core.permissions import ensure_permission
 from quita.core.selectors import entity_today
 from quita.payments.models import PaymentMethodKind
 from quita.payments.services import payment_apply
+
+logger = logging.getLogger(__name__)
 
 WALLET_FIELDS = [
     "name",
@@ -384,19 +387,9 @@ def _issue(*, invoice: Invoice, wallet: Wallet, actor) -> Boleto:
         after=snapshot(boleto, BOLETO_FIELDS),
     )
     active = PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).order_by("-id").first()
-    static_closed = (
-        active is None
-        and PixCharge.objects.filter(entity_id=invoice.entity_id, txid=invoice_txid(invoice, dynamic=False))
-        .exclude(status=PixChargeStatus.ACTIVE)
-        .exists()
-    )
-    if (
-        wallet.pix_key
-        and not static_closed
-        and (active is None or (active.kind == PixChargeKind.STATIC and active.amount != amount))
-    ):
+    if wallet.pix_key and (active is None or (active.kind == PixChargeKind.STATIC and active.amount != amount)):
         # The printed boleto carries a PIX QR: its txid must be known when the PIX arrives (else "unknown txid").
-        # A static code already paid (part of the invoice, by PIX) keeps its txid closed: the boleto goes without.
+        # A static code already paid (part of the invoice, by PIX) keeps its txid closed: a new txid is made.
         _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
     return boleto
 
@@ -1262,17 +1255,39 @@ def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def invoice_txid(invoice: Invoice, *, dynamic: bool) -> str:
-    """The txid of an invoice's PIX charge: letters and digits; at most 25 in a static BR Code, 26-35 in a cobv."""
+def invoice_txid(invoice: Invoice, *, dynamic: bool, sequence: int = 1) -> str:
+    """The txid of an invoice's PIX charge: letters and digits; at most 25 in a static BR Code, 26-35 in a cobv.
+
+    The first charge of each kind has `sequence` 1 (the txid without a suffix); a charge made after one was closed by
+    a partial PIX takes the next sequence after a "P" (a letter the base never holds): `QUITA1X12P2` (static),
+    `QUITA1X12P0000000000000002` (cobv, zeros between the "P" and the number up to 26 characters). Decision 0046.
+    """
     base = f"QUITA{invoice.entity_id}X{invoice.pk}"
-    return base.ljust(26, "0")[:35] if dynamic else base[:25]
+    if sequence == 1:
+        return base.ljust(26, "0")[:35] if dynamic else base[:25]
+    if dynamic:
+        head = base[: 34 - len(str(sequence))]
+        return head + "P" + str(sequence).rjust(25 - len(head), "0")
+    suffix = f"P{sequence}"
+    return base[: 25 - len(suffix)] + suffix
+
+
+def _new_pix_txid(invoice: Invoice, *, dynamic: bool) -> str:
+    """The first txid of the invoice's sequence that no charge of its entity holds (never reuse a closed one)."""
+    sequence = 1
+    while PixCharge.objects.filter(
+        entity_id=invoice.entity_id, txid=(txid := invoice_txid(invoice, dynamic=dynamic, sequence=sequence))
+    ).exists():
+        sequence += 1
+    return txid
 
 
 @transaction.atomic
 def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) -> PixCharge:
     """A PIX charge for an unpaid invoice: a cobv at the PSP when a provider is given, a static BR Code otherwise.
 
-    Returns the invoice's active charge when it exists (one per invoice, by txid).
+    Returns the invoice's active charge of that kind when it exists; one closed by a partial PIX is followed by a
+    new one with the next txid (decision 0046).
     """
     from quita.banking.pix import brcode
 
@@ -1286,15 +1301,16 @@ def pix_charge_create(*, invoice_id: int, wallet_id: int, actor, provider=None) 
     if invoice.status != InvoiceStatus.UNPAID:
         raise Conflict(_("Invoice %(number)s is not open.") % {"number": invoice.number}, code="invoice_not_open")
     provider = provider or wallet_pix_provider(wallet)
-    txid = invoice_txid(invoice, dynamic=provider is not None)
-    charge = PixCharge.objects.filter(entity_id=invoice.entity_id, txid=txid).first()
-    current = charge is not None and (charge.kind == PixChargeKind.DUE or charge.amount == invoice.balance)
-    if current and charge.status == PixChargeStatus.ACTIVE:
+    kind = PixChargeKind.STATIC if provider is None else PixChargeKind.DUE
+    charge = PixCharge.objects.filter(invoice=invoice, kind=kind, status=PixChargeStatus.ACTIVE).order_by("-pk").first()
+    if charge is not None and (charge.kind == PixChargeKind.DUE or charge.amount == invoice.balance):
         return charge
     if provider is None:
         return _static_pix_charge(invoice=invoice, wallet=wallet, actor=actor)
     from quita.banking.pix.provider import PixProviderError
 
+    # The invoice's first cobv, or (its cobv closed by a partial PIX) a new txid for the balance: decision 0046.
+    txid = _new_pix_txid(invoice, dynamic=True)
     entity = invoice.entity
     try:
         created = _create_at_psp(provider, txid, wallet, invoice, entity)
@@ -1327,11 +1343,15 @@ def _static_pix_charge(*, invoice: Invoice, wallet: Wallet, actor) -> PixCharge:
     from quita.banking.pix import brcode
 
     entity = invoice.entity
-    txid = invoice_txid(invoice, dynamic=False)
-    existing = PixCharge.objects.select_for_update().filter(entity_id=invoice.entity_id, txid=txid).first()
-    if existing is not None and existing.status != PixChargeStatus.ACTIVE:
-        raise Conflict(_("This invoice's PIX charge was closed."), code="pix_charge_closed")
+    existing = (
+        PixCharge.objects.select_for_update(of=("self",))
+        .select_related("wallet")
+        .filter(invoice=invoice, kind=PixChargeKind.STATIC, status=PixChargeStatus.ACTIVE)
+        .order_by("-pk")
+        .first()
+    )
     if existing is not None:
+        txid = existing.txid
         if existing.amount == invoice.balance:
             return existing
         # A part of the invoice was paid since: the static code (only a string, unknown to the PSP) is made again
@@ -1357,6 +1377,8 @@ def _static_pix_charge(*, invoice: Invoice, wallet: Wallet, actor) -> PixCharge:
             after=snapshot(existing, ["amount", "payload"]),
         )
         return existing
+    # The invoice's first static code, or (the last one closed by a partial PIX) a new txid: decision 0046.
+    txid = _new_pix_txid(invoice, dynamic=False)
     payload = brcode.make_static(
         key=wallet.pix_key,
         name=entity.legal_name or entity.name,
@@ -1466,7 +1488,21 @@ def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
             reason = AttentionReason.INVOICE_ALREADY_PAID
         else:
             # Closed before the payment: its balance hook then revises the invoice's other charges, not this one.
-            PixCharge.objects.filter(pk=charge.pk).update(status=PixChargeStatus.PAID, revision_pending=False)
+            if (
+                PixCharge.objects.filter(pk=charge.pk)
+                .exclude(status=PixChargeStatus.PAID)
+                .update(status=PixChargeStatus.PAID, revision_pending=False)
+            ):
+                activity_record(
+                    entity_id=entity_id,
+                    actor=None,
+                    action=ActivityAction.UPDATE,
+                    obj=charge,
+                    customer_id=invoice.customer_id,
+                    summary=f"PIX {charge.txid}: paid, {amount:.2f} received ({end_to_end_id})",
+                    before={"status": charge.status},
+                    after={"status": PixChargeStatus.PAID},
+                )
             receipt.payment = payment_apply(
                 invoice=invoice,
                 actor=None,
@@ -1478,6 +1514,7 @@ def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
                 external_id=end_to_end_id,
             )
             receipt.save(update_fields=["payment"])
+            _pix_for_the_balance(invoice, charge)
     if reason:
         AttentionItem.objects.create(
             entity_id=entity_id,
@@ -1488,6 +1525,28 @@ def _pix_apply(entity_id, end_to_end_id, txid, amount, paid_at, payer, raw):
             created_at=now,
         )
     return receipt
+
+
+def _pix_for_the_balance(invoice: Invoice, charge: PixCharge) -> None:
+    """A PIX paid part of the invoice and closed its charge: the balance gets a new charge of the same kind, with a
+    new txid (decision 0046). A static BR Code now, in the PIX's transaction; a cobv at the PSP after the commit (a
+    PSP that refuses or is down leaves the invoice without a PIX charge until staff or the subscriber create one)."""
+    if invoice.status != InvoiceStatus.UNPAID or invoice.balance <= 0:
+        return
+    if PixCharge.objects.filter(invoice=invoice, status=PixChargeStatus.ACTIVE).exists():
+        return  # another charge is open; the balance hook has brought it to the balance
+    if charge.kind == PixChargeKind.STATIC:
+        _static_pix_charge(invoice=invoice, wallet=charge.wallet, actor=None)
+        return
+    invoice_id, wallet_id = invoice.pk, charge.wallet_id
+    transaction.on_commit(lambda: _pix_due_charge_for_the_balance(invoice_id, wallet_id), robust=True)
+
+
+def _pix_due_charge_for_the_balance(invoice_id: int, wallet_id: int) -> None:
+    try:
+        pix_charge_create(invoice_id=invoice_id, wallet_id=wallet_id, actor=None)
+    except DomainError as error:
+        logger.warning("no PIX charge for the balance of invoice %s: %s (%s)", invoice_id, error.detail, error.code)
 
 
 def wallet_pix_provider(wallet: Wallet):

@@ -150,3 +150,70 @@ def copy_customers(entity_id: int, ids, now) -> None:
             for i in ids
         ),
     )
+
+
+BOLETO_COLUMNS = [
+    "id",
+    "entity_id",
+    "wallet_id",
+    "invoice_id",
+    "customer_id",
+    "our_number",
+    "our_number_display",
+    "amount",
+    "due_date",
+    "barcode",
+    "digitable_line",
+    "status",
+    "pending_action",
+    "registered_at",
+    "paid_at",
+    "cancelled_at",
+    "rejection_code",
+    "rejection_reason",
+    "created_by_id",
+    "created_at",
+]
+
+
+def copy_boletos(wallet, invoices, now) -> None:
+    """COPY one registered boleto per (invoice id, customer id, amount, due date), numbered 1, 2, … in the wallet
+    (real barcodes and linhas digitáveis), and move the wallet's next nosso número and the id sequence past them."""
+    from django.db import connection
+
+    from quita.banking import boleto as boleto_math
+    from quita.banking import services
+    from quita.banking.models import Wallet
+
+    def rows():
+        for number, (invoice_id, customer_id, amount, due) in enumerate(invoices, start=1):
+            fields = services.wallet_boleto_fields(wallet, our_number=number, amount=amount, due_date=due)
+            made = boleto_math.make(fields)
+            yield (
+                number,
+                wallet.entity_id,
+                wallet.pk,
+                invoice_id,
+                customer_id,
+                number,
+                made["nosso_numero"],
+                amount,
+                due,
+                made["barcode"],
+                made["linha_digitavel"],
+                "registered",
+                "",
+                now,
+                None,
+                None,
+                "",
+                "",
+                None,
+                now,
+            )
+
+    copy_rows("banking_boleto", BOLETO_COLUMNS, rows())
+    count = len(invoices)
+    Wallet.objects.filter(pk=wallet.pk).update(next_our_number=count + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('banking_boleto', 'id'), %s)", [max(count, 1)])

@@ -26,7 +26,7 @@ def build(records: int):
     from quita.banking import services
     from quita.banking.cnab import writer
     from quita.banking.cnab.layouts import LAYOUTS
-    from quita.banking.models import Boleto, Wallet
+    from quita.banking.models import Boleto
     from quita.billing.models import Invoice
     from quita.core.models import Entity
 
@@ -73,67 +73,11 @@ def build(records: int):
             for i in range(1, records + 1)
         ),
     )
-    from quita.banking import boleto as boleto_math
-
-    probe = services.wallet_boleto_fields(wallet, our_number=1, amount=amount, due_date=due)
-
-    def boletos():
-        for i in range(1, records + 1):
-            made = boleto_math.make({**probe, "nosso_numero": str(i)})
-            yield (
-                i,
-                entity.pk,
-                wallet.pk,
-                i,
-                i,
-                i,
-                made["nosso_numero"],
-                amount,
-                due,
-                made["barcode"],
-                made["linha_digitavel"],
-                "registered",
-                "",
-                now,
-                None,
-                None,
-                "",
-                "",
-                None,
-                now,
-            )
-
-    _harness.copy_rows(
-        "banking_boleto",
-        [
-            "id",
-            "entity_id",
-            "wallet_id",
-            "invoice_id",
-            "customer_id",
-            "our_number",
-            "our_number_display",
-            "amount",
-            "due_date",
-            "barcode",
-            "digitable_line",
-            "status",
-            "pending_action",
-            "registered_at",
-            "paid_at",
-            "cancelled_at",
-            "rejection_code",
-            "rejection_reason",
-            "created_by_id",
-            "created_at",
-        ],
-        boletos(),
-    )
-    Wallet.objects.filter(pk=wallet.pk).update(next_our_number=records + 1)
+    _harness.copy_boletos(wallet, [(i, i, amount, due) for i in range(1, records + 1)], now)
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("customers_customer", "billing_invoice", "banking_boleto"):
+        for table in ("customers_customer", "billing_invoice"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
     _harness.analyze("customers_customer", "billing_invoice", "banking_boleto")
     layout = LAYOUTS[("237", 400)]

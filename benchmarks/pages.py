@@ -86,7 +86,46 @@ def prepare_demo(customers: int):
 def prepare_large(customers: int, transactions: int):
     import billing_tab  # the same ledger as the billing tab's benchmark
 
-    return billing_tab.load(customers, transactions)
+    user = billing_tab.load(customers, transactions)
+    prepare_banking(user)
+    return user
+
+
+def prepare_banking(user) -> None:
+    """The banking pages' data at scale: a Bradesco wallet, every customer's contract billed on it, and a
+    registered boleto for each unpaid invoice (loaded with COPY)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from quita.banking import services
+    from quita.billing.models import Invoice
+    from quita.core.models import Membership
+    from quita.customers.models import Contract, Customer
+
+    entity_id = Membership.objects.filter(user=user).values_list("entity_id", flat=True).first()
+    wallet = services.wallet_create(
+        entity=entity_id, actor=None, name="Bradesco", bank="237", agency="1234", account="56789", wallet_code="09"
+    )
+    start = datetime.date(2024, 1, 1)
+    Contract.objects.bulk_create(
+        (
+            Contract(
+                entity_id=entity_id,
+                customer_id=pk,
+                description="Fibra 500",
+                billing_day=1,
+                due_day=10,
+                start_date=start,
+                wallet=wallet,
+            )
+            for pk in Customer.objects.filter(entity_id=entity_id).values_list("pk", flat=True).iterator()
+        ),
+        batch_size=5000,
+    )
+    unpaid = Invoice.objects.filter(entity_id=entity_id, status="unpaid").order_by("pk")
+    _harness.copy_boletos(wallet, list(unpaid.values_list("pk", "customer_id", "total", "due_date")), timezone.now())
+    _harness.analyze("customers_contract", "banking_boleto")
 
 
 def main() -> None:

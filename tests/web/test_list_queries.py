@@ -182,6 +182,8 @@ SERVED_BY = [
     ("/customers/?q=silva", "customers_customer", "customer_name_trgm_idx", False),
     ("/billing/invoices/?status=unpaid&sort=due_date", "billing_invoice", "invoice_status_due_id_idx", True),
     ("/billing/invoices/?status=overdue", "billing_invoice", "invoice_status_due_id_idx", False),
+    ("/billing/boletos/", "banking_boleto", "boleto_entity_newest_idx", True),
+    ("/billing/boletos/?status=registered", "banking_boleto", "boleto_status_newest_idx", True),
 ]
 
 

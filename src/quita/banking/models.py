@@ -133,7 +133,7 @@ class RemittanceAction(models.TextChoices):
 class Boleto(models.Model):
     """A boleto issued for an invoice from a bank wallet, with its nosso número, barcode and bank status."""
 
-    # No single-column indexes on entity and wallet: boleto_status_idx and boleto_unique_our_number start with
+    # No single-column indexes on entity and wallet: boleto_entity_newest_idx and boleto_unique_our_number start with
     # them, and every index is one more write when a return file marks 100,000 boletos paid.
     entity = models.ForeignKey(
         Entity, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("entity")
@@ -190,7 +190,9 @@ class Boleto(models.Model):
             models.Index(
                 fields=["wallet", "pending_action"], condition=~Q(pending_action=""), name="boleto_pending_idx"
             ),
-            models.Index(fields=["entity", "status", "due_date"], name="boleto_status_idx"),
+            # The staff list, newest first, whole or of one status: a page is a LIMIT over one of these.
+            models.Index(fields=["entity", "-created_at", "-id"], name="boleto_entity_newest_idx"),
+            models.Index(fields=["entity", "status", "-created_at", "-id"], name="boleto_status_newest_idx"),
         ]
 
     def __str__(self) -> str:

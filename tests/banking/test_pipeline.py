@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
 from decimal import Decimal
 
 import pytest
@@ -82,6 +83,24 @@ def test_an_error_in_the_writing_thread_rolls_the_transaction_back(entity):
     with connection.cursor() as cursor:  # the connection is usable again
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@postgres_only
+def test_an_error_in_the_callers_thread_stops_what_is_still_queued(entity):
+    ran, failed = [], threading.Event()
+
+    def until_the_caller_failed(cursor):
+        failed.wait(10)
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), Pipeline() as via:
+        via.submit(until_the_caller_failed)
+        via.submit(lambda cursor: ran.append(True))
+        try:
+            1 / 0  # noqa: B018 - the caller's own failure
+        except ZeroDivisionError:
+            threading.Timer(0.1, failed.set).start()  # the first job ends just after the block has failed
+            raise
+    assert ran == []
 
 
 @postgres_only

@@ -32,8 +32,8 @@ class Pipeline:
     `with Pipeline() as via:` … `insert_rows(…, via=via)`: each write is prepared here and queued; the thread
     sends them one after the other (psycopg's connection lock keeps a read made meanwhile by this thread whole,
     between two writes). Whatever reads this thread makes while writes are queued must not depend on them. The
-    first error stops the queue and is raised here, at the next `submit` or when the block ends, so the
-    transaction rolls back. Elsewhere than PostgreSQL every write runs at once, in this thread.
+    first error of a write stops the queue and is raised here, at the next `submit` or when the block ends, so the
+    transaction rolls back; an error of this thread's own stops the queue too. Elsewhere than PostgreSQL every write runs at once, in this thread.
     """
 
     def __init__(self, *, immediate_keys: bool = False):
@@ -76,6 +76,8 @@ class Pipeline:
             _run(None, job)
 
     def __exit__(self, kind, value, traceback) -> None:
+        if kind is not None and self._error is None:
+            self._error = value  # the caller failed: what is still queued is not sent (the transaction rolls back)
         if self._thread is not None and self.immediate_keys and kind is None:
             self.submit(lambda cursor: cursor.execute("SET CONSTRAINTS ALL DEFERRED"))
         if self._thread is not None:

@@ -33,7 +33,8 @@ class Pipeline:
     sends them one after the other (psycopg's connection lock keeps a read made meanwhile by this thread whole,
     between two writes). Whatever reads this thread makes while writes are queued must not depend on them. The
     first error of a write stops the queue and is raised here, at the next `submit` or when the block ends, so the
-    transaction rolls back; an error of this thread's own stops the queue too. Elsewhere than PostgreSQL every write runs at once, in this thread.
+    transaction rolls back; an error of this thread's own stops the queue too. Elsewhere than PostgreSQL every
+    write runs at once, in this thread.
     """
 
     def __init__(self, *, immediate_keys: bool = False):

@@ -8,6 +8,7 @@ import pytest
 
 from quita.banking import services
 from quita.core.models import Role
+from tests.banking.psp_server import FakePsp
 from tests.billing.ledger import Clock, Ledger
 from tests.conftest import make_user
 
@@ -97,3 +98,26 @@ def make_invoice(make_customer, ledger):
         return ledger.invoice(customer)
 
     return build
+
+
+# The local PSP (API Pix subset) and a wallet that charges through it; its client secret lives in the environment.
+SECRET_ENV = "QUITA_TEST_PIX_CLIENT_SECRET"
+
+
+@pytest.fixture
+def psp():
+    server = FakePsp().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pix_wallet(make_wallet, psp, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, "s3cret")
+    return make_wallet(
+        "237",
+        pix_api_url=psp.base_url,
+        pix_token_url=psp.token_url,
+        pix_client_id="quita",
+        pix_client_secret_env=SECRET_ENV,
+    )

@@ -23,7 +23,6 @@ from quita.banking.pix import brcode
 from quita.core.errors import Conflict
 from quita.core.models import ActivityLog
 from quita.payments import services as payments
-from tests.banking.psp_server import FakePsp
 
 
 def _pay_cash(invoice, clerk, amount: str):
@@ -196,28 +195,6 @@ def test_the_static_br_code_is_made_again_for_the_balance(make_wallet, make_invo
     assert charge.amount == Decimal("99.00")
     decoded = brcode.parse(charge.payload)
     assert decoded["crc_ok"] and decoded["amount"] == "99.00"
-
-
-SECRET_ENV = "QUITA_TEST_PIX_CLIENT_SECRET"
-
-
-@pytest.fixture
-def psp():
-    server = FakePsp().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pix_wallet(make_wallet, psp, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "s3cret")
-    return make_wallet(
-        "237",
-        pix_api_url=psp.base_url,
-        pix_token_url=psp.token_url,
-        pix_client_id="quita",
-        pix_client_secret_env=SECRET_ENV,
-    )
 
 
 def test_the_cobv_is_revised_at_the_psp_after_the_commit(

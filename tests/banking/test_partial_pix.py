@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
@@ -18,9 +17,7 @@ from quita.banking.printing import boleto_context, boleto_html, boleto_pdf
 from quita.billing.models import InvoiceStatus
 from quita.core.models import ActivityLog
 from quita.payments.models import Payment
-from tests.banking.psp_server import FakePsp
-
-SECRET_ENV = "QUITA_TEST_PIX_CLIENT_SECRET"
+from tests.banking.conftest import SECRET_ENV
 
 
 def _receive(invoice, txid: str, amount: str, e2e: str):
@@ -179,25 +176,6 @@ def test_txids_of_a_sequence_are_distinct_and_keep_the_br_code_rules(make_invoic
     assert dynamic[1] == base + "P" + "2".rjust(25 - len(base), "0")
     # a later invoice's first txid never equals an earlier one's sequenced txid: "P" is not a digit
     assert not any(txid.startswith(base + "P") for txid in (base + "2", (base + "2").ljust(26, "0")))
-
-
-@pytest.fixture
-def psp():
-    server = FakePsp().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pix_wallet(make_wallet, psp, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "s3cret")
-    return make_wallet(
-        "237",
-        pix_api_url=psp.base_url,
-        pix_token_url=psp.token_url,
-        pix_client_id="quita",
-        pix_client_secret_env=SECRET_ENV,
-    )
 
 
 def test_a_partial_pix_on_a_cobv_makes_a_new_cobv_for_the_balance_after_the_commit(

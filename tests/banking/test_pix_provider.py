@@ -13,29 +13,7 @@ from quita.banking.pix import brcode
 from quita.banking.pix.provider import ApiPixProvider, PixProviderError
 from quita.billing.models import InvoiceStatus
 from quita.payments.models import Payment
-from tests.banking.psp_server import FakePsp
-
-
-@pytest.fixture
-def psp():
-    server = FakePsp().start()
-    yield server
-    server.stop()
-
-
-SECRET_ENV = "QUITA_TEST_PIX_CLIENT_SECRET"
-
-
-@pytest.fixture
-def pix_wallet(make_wallet, psp, monkeypatch):
-    monkeypatch.setenv(SECRET_ENV, "s3cret")
-    return make_wallet(
-        "237",
-        pix_api_url=psp.base_url,
-        pix_token_url=psp.token_url,
-        pix_client_id="quita",
-        pix_client_secret_env=SECRET_ENV,
-    )
+from tests.banking.conftest import SECRET_ENV
 
 
 def test_provider_speaks_oauth_and_cobv(psp):

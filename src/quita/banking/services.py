@@ -47,7 +47,7 @@ from quita.banking.models import (
 )
 from quita.billing.models import Invoice, InvoiceStatus
 from quita.billing.services import customer_lock
-from quita.core.activity import activity_record, snapshot
+from quita.core.activity import activity_record, logged_update, snapshot
 from quita.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from quita.core.models import ActivityAction, Entity
 from quita.core.permissions import ensure_permission
@@ -481,33 +481,23 @@ def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) ->
 def _boleto_remake(boleto: Boleto, *, actor, action: str, summary: str, amount=None, due_date=None) -> None:
     """A new amount or due date for an open boleto: same nosso número, a new barcode and linha digitável (both
     are in it), and `action` for the next remittance unless the entry itself was not sent yet. Logged."""
-    before = snapshot(boleto, BOLETO_FIELDS)
-    boleto.amount = boleto.amount if amount is None else amount
-    boleto.due_date = boleto.due_date if due_date is None else due_date
-    made = boleto_math.make(
-        wallet_boleto_fields(
-            boleto.wallet,
-            our_number=boleto.our_number,
-            amount=boleto.amount,
-            due_date=boleto.due_date,
-            year=boleto.created_at.year,
+    saved = ["amount", "due_date", "barcode", "digitable_line", "pending_action"]
+    with logged_update(boleto, BOLETO_FIELDS, actor=actor, summary=summary, saved=saved):
+        boleto.amount = boleto.amount if amount is None else amount
+        boleto.due_date = boleto.due_date if due_date is None else due_date
+        made = boleto_math.make(
+            wallet_boleto_fields(
+                boleto.wallet,
+                our_number=boleto.our_number,
+                amount=boleto.amount,
+                due_date=boleto.due_date,
+                year=boleto.created_at.year,
+            )
         )
-    )
-    boleto.barcode = made["barcode"]
-    boleto.digitable_line = made["linha_digitavel"]
-    if boleto.pending_action != RemittanceAction.ENTRY:
-        boleto.pending_action = action
-    boleto.save(update_fields=["amount", "due_date", "barcode", "digitable_line", "pending_action"])
-    activity_record(
-        entity_id=boleto.entity_id,
-        actor=actor,
-        action=ActivityAction.UPDATE,
-        obj=boleto,
-        customer_id=boleto.customer_id,
-        summary=summary,
-        before=before,
-        after=snapshot(boleto, BOLETO_FIELDS),
-    )
+        boleto.barcode = made["barcode"]
+        boleto.digitable_line = made["linha_digitavel"]
+        if boleto.pending_action != RemittanceAction.ENTRY:
+            boleto.pending_action = action
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -568,7 +558,6 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
     wallet = boleto.wallet
     layout = LAYOUTS.get((wallet.bank, wallet.cnab_layout))
     instruction = layout is not None and bool(layout.amount_change_code)
-    before = snapshot(boleto, BOLETO_FIELDS)
     if boleto.pending_action in (RemittanceAction.ENTRY, RemittanceAction.AMOUNT) or (
         instruction and boleto.pending_action == RemittanceAction.NONE
     ):
@@ -584,20 +573,12 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
         return
     # No instruction for this bank and layout, or a due-date change waiting: the bank writes this boleto off and a
     # new one is issued for the balance; both go in the next remittance.
-    boleto.status = BoletoStatus.CANCELLED
-    boleto.pending_action = RemittanceAction.CANCEL
-    boleto.cancelled_at = timezone.now()
-    boleto.save(update_fields=["status", "pending_action", "cancelled_at"])
-    activity_record(
-        entity_id=boleto.entity_id,
-        actor=actor,
-        action=ActivityAction.UPDATE,
-        obj=boleto,
-        customer_id=boleto.customer_id,
-        summary=f"boleto {boleto.our_number_display}: cancelled, {invoice.number} is reissued for {balance:.2f}",
-        before=before,
-        after=snapshot(boleto, BOLETO_FIELDS),
-    )
+    summary = f"boleto {boleto.our_number_display}: cancelled, {invoice.number} is reissued for {balance:.2f}"
+    saved = ["status", "pending_action", "cancelled_at"]
+    with logged_update(boleto, BOLETO_FIELDS, actor=actor, summary=summary, saved=saved):
+        boleto.status = BoletoStatus.CANCELLED
+        boleto.pending_action = RemittanceAction.CANCEL
+        boleto.cancelled_at = timezone.now()
     if not wallet.is_active:
         return
     try:
@@ -628,21 +609,11 @@ def _pix_follow(invoice: Invoice, balance: Decimal, actor) -> None:
         if charge.kind == PixChargeKind.STATIC:
             _static_pix_charge(invoice=invoice, wallet=charge.wallet, actor=actor)
             continue
-        before = snapshot(charge, PIX_REVISION_FIELDS)
-        charge.amount = balance
-        charge.revision_pending = True
-        charge.revision_error = ""
-        charge.save(update_fields=PIX_REVISION_FIELDS)
-        activity_record(
-            entity_id=charge.entity_id,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            action=ActivityAction.UPDATE,
-            obj=charge,
-            customer_id=invoice.customer_id,
-            summary=f"PIX {charge.txid}: amount {balance:.2f}, the balance of {invoice.number}, to revise at the PSP",
-            before=before,
-            after=snapshot(charge, PIX_REVISION_FIELDS),
-        )
+        summary = f"PIX {charge.txid}: amount {balance:.2f}, the balance of {invoice.number}, to revise at the PSP"
+        with logged_update(charge, PIX_REVISION_FIELDS, actor=actor, summary=summary, customer_id=invoice.customer_id):
+            charge.amount = balance
+            charge.revision_pending = True
+            charge.revision_error = ""
         revise.append(charge.pk)
     if revise:
         # robust: an unexpected error is logged, never raised into the committed payment's request.
@@ -1356,26 +1327,18 @@ def _static_pix_charge(*, invoice: Invoice, wallet: Wallet, actor) -> PixCharge:
             return existing
         # A part of the invoice was paid since: the static code (only a string, unknown to the PSP) is made again
         # for the balance, with the same key and txid, so that nobody is asked to pay the old amount.
-        before = snapshot(existing, ["amount", "payload"])
-        existing.amount = invoice.balance
-        existing.payload = brcode.make_static(
-            key=existing.wallet.pix_key,
-            name=entity.legal_name or entity.name,
-            city=_pix_city(entity),
-            amount=invoice.balance,
-            txid=txid,
-        )
-        existing.save(update_fields=["amount", "payload"])
-        activity_record(
-            entity_id=invoice.entity_id,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            action=ActivityAction.UPDATE,
-            obj=existing,
-            customer_id=invoice.customer_id,
-            summary=f"PIX {txid} {invoice.number} {existing.amount:.2f}",
-            before=before,
-            after=snapshot(existing, ["amount", "payload"]),
-        )
+        summary = f"PIX {txid} {invoice.number} {invoice.balance:.2f}"
+        with logged_update(
+            existing, ["amount", "payload"], actor=actor, summary=summary, customer_id=invoice.customer_id
+        ):
+            existing.amount = invoice.balance
+            existing.payload = brcode.make_static(
+                key=existing.wallet.pix_key,
+                name=entity.legal_name or entity.name,
+                city=_pix_city(entity),
+                amount=invoice.balance,
+                txid=txid,
+            )
         return existing
     # The invoice's first static code, or (the last one closed by a partial PIX) a new txid: decision 0046.
     txid = _new_pix_txid(invoice, dynamic=False)

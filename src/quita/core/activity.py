@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -55,4 +56,34 @@ def activity_record(
         summary=str(summary)[:255],
         before=before,
         after=after,
+    )
+
+
+@contextmanager
+def logged_update(
+    obj: models.Model,
+    logged: list[str],
+    *,
+    actor,
+    summary: str,
+    saved: list[str] | None = None,
+    customer_id: int | None = None,
+):
+    """`with logged_update(obj, FIELDS, actor=…, summary=…):` change `obj` in the block; it is then saved (the
+    `saved` fields, else `logged`) and one "update" row logs `logged` before and after. The row's entity is the
+    object's; its customer is `customer_id`, else the object's own when it has one."""
+    from quita.core.models import ActivityAction
+
+    before = snapshot(obj, logged)
+    yield obj
+    obj.save(update_fields=saved or logged)
+    activity_record(
+        entity_id=obj.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=obj,
+        customer_id=customer_id if customer_id is not None else getattr(obj, "customer_id", None),
+        summary=summary,
+        before=before,
+        after=snapshot(obj, logged),
     )

@@ -53,13 +53,14 @@ def _actor_or_none(actor):
 
 
 # Apps that keep something in step with an invoice's balance (banking: the open boleto and PIX charge) register
-# `hook(*, invoice, actor)` in their AppConfig.ready(); `payment_apply` calls each one in the payment's transaction,
-# with the invoice locked and its new balance set (docs/decisions/0045).
+# `hook(*, invoice, actor)` in their AppConfig.ready(); `payment_apply` and a refund that uncovers the invoice call
+# each one in their transaction, with the invoice locked and its new balance set (docs/decisions/0045).
 _BALANCE_HOOKS: list = []
 
 
 def balance_hook_register(hook) -> None:
-    """Call `hook(invoice=..., actor=...)` after every payment applied to an invoice, inside its transaction."""
+    """Call `hook(invoice=..., actor=...)` after every payment applied to an invoice, and after every refund that
+    makes it owe money again, inside that transaction."""
     if hook not in _BALANCE_HOOKS:
         _BALANCE_HOOKS.append(hook)
 
@@ -802,6 +803,10 @@ def _refund_record(
         before=before,
         after={**snapshot(invoice, INVOICE_FIELDS), "refund": refund.pk, "payment": payment.pk},
     )
+    if uncovered > 0:
+        # The invoice owes money again: its open boleto and PIX charge follow the new balance (docs/decisions/0045).
+        for hook in _BALANCE_HOOKS:
+            hook(invoice=invoice, actor=actor)
     return refund
 
 

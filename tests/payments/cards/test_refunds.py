@@ -82,3 +82,43 @@ def test_a_collections_operator_cannot_refund(paid_by_card, entity):
     operator = make_user("operator", entity, Role.COLLECTIONS_OPERATOR)
     with pytest.raises(PermissionDenied):
         services.payment_refund(payment_id=payment.pk, actor=operator)
+
+
+def test_a_partial_refund_brings_the_open_boleto_to_the_balance(paid_by_card_with_boleto, clerk):
+    """Paid by card while its boleto was still at the bank: a partial refund makes the invoice owe 30.00 again, and
+    the boleto (not cancelled yet: the next remittance would have done it) is changed to 30.00, not left at 95.00."""
+    invoice, payment, boleto = paid_by_card_with_boleto
+    services.payment_refund(payment_id=payment.pk, actor=clerk, amount="30.00")
+    boleto.refresh_from_db()
+    invoice.refresh_from_db()
+    assert invoice.balance == Decimal("30.00")
+    assert (boleto.status, boleto.amount, boleto.pending_action) == ("awaiting", Decimal("30.00"), "amount")
+    assert ActivityLog.objects.filter(content_type__model="boleto", object_id=boleto.pk).latest("pk").summary == (
+        f"boleto {boleto.our_number_display}: amount 30.00, the balance of {invoice.number}"
+    )
+
+
+def test_a_full_refund_leaves_the_open_boleto_as_it_was(paid_by_card_with_boleto, clerk):
+    invoice, payment, boleto = paid_by_card_with_boleto
+    barcode = boleto.barcode
+    services.payment_refund(payment_id=payment.pk, actor=clerk)
+    boleto.refresh_from_db()
+    assert (boleto.amount, boleto.barcode, boleto.pending_action) == (Decimal("95.00"), barcode, "")
+
+
+@pytest.fixture
+def paid_by_card_with_boleto(invoice_of, add_card, clerk):
+    from quita.banking import services as banking
+
+    invoice = invoice_of("95.00")
+    wallet = banking.wallet_create(
+        entity=invoice.entity_id, actor=None, name="Bradesco", bank="237", agency="1234", account="56789",
+        wallet_code="09",
+    )  # fmt: skip
+    boleto = banking.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk)
+    banking.remittance_create(wallet_id=wallet.pk, actor=clerk)  # the boleto is at the bank
+    add_card(invoice.customer)
+    payment = services.invoice_pay_card(invoice_id=invoice.pk, actor=clerk)
+    boleto.refresh_from_db()
+    assert (boleto.status, boleto.pending_action) == ("awaiting", "")
+    return invoice, payment, boleto

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from quita.banking.models import (
     OPEN_BOLETO_STATUSES,
@@ -14,6 +14,7 @@ from quita.banking.models import (
     WalletKind,
 )
 from quita.billing.models import Invoice
+from quita.customers.models import ContractStatus
 
 
 def invoice_boletos(invoice: Invoice) -> list[Boleto]:
@@ -66,6 +67,13 @@ def entity_bank_wallets(entity_id: int) -> QuerySet[Wallet]:
 def entity_wallets(entity_id: int) -> QuerySet[Wallet]:
     """The wallets a contract may be billed through: the entity's active wallets, bank and "invoice" (chooser)."""
     return Wallet.objects.filter(entity_id=entity_id, is_active=True).order_by("kind", "bank", "name")
+
+
+def entity_wallet_list(entity_id: int) -> QuerySet[Wallet]:
+    """All the entity's wallets for the staff list (inactive too), by name, each with `contract_count`: how many
+    contracts not cancelled are billed through it."""
+    in_use = Count("contracts", filter=~Q(contracts__status=ContractStatus.CANCELLED))
+    return Wallet.objects.filter(entity_id=entity_id).annotate(contract_count=in_use).order_by("name", "id")
 
 
 def pix_wallet(invoice: Invoice) -> Wallet | None:

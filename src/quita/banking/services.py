@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from quita.banking import boleto as boleto_math
@@ -95,7 +95,7 @@ BOLETO_FIELDS = ["status", "pending_action", "our_number_display", "amount", "du
 WALLET_ACTION = "manage_entity"
 
 
-def _percent(value, field: str, *, maximum: Decimal | None, code: str) -> Decimal:
+def _percent(value, field: str, *, maximum: Decimal, code: str, too_high: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except Exception:  # noqa: BLE001 - any unreadable input is the same error
@@ -106,8 +106,8 @@ def _percent(value, field: str, *, maximum: Decimal | None, code: str) -> Decima
         raise ValidationFailed(
             _("Enter a percentage with at most two decimals."), code="invalid_percent", fields={field: [_("Invalid.")]}
         )
-    if maximum is not None and number > maximum:
-        message = _("%(field)s may not exceed %(max)s%%.") % {"field": field, "max": maximum}
+    if number > maximum:
+        message = too_high % {"max": formats.localize(maximum)}
         raise ValidationFailed(message, code=code, fields={field: [message]})
     return number
 
@@ -175,13 +175,18 @@ def _wallet_clean(data: dict, *, entity_id: int, instance: Wallet | None = None)
     if kind not in WalletKind.values:
         raise ValidationFailed(_("Unknown wallet kind."), code="wallet_kind_invalid", fields={"kind": [_("Invalid.")]})
     data["kind"] = merged["kind"] = kind
-    for name, maximum, code in (
-        ("fine_percent", MAX_FINE_PERCENT, "wallet_fine_above_cap"),
-        ("interest_percent_month", MAX_INTEREST_PERCENT_MONTH, "wallet_interest_above_cap"),
-        ("discount_percent", Decimal("99.99"), "wallet_discount_invalid"),
+    for name, maximum, code, too_high in (
+        ("fine_percent", MAX_FINE_PERCENT, "wallet_fine_above_cap", _("The fine may not exceed %(max)s%%.")),
+        (
+            "interest_percent_month",
+            MAX_INTEREST_PERCENT_MONTH,
+            "wallet_interest_above_cap",
+            _("Interest may not exceed %(max)s%% a month."),
+        ),
+        ("discount_percent", Decimal("99.99"), "wallet_discount_invalid", _("The discount may not exceed %(max)s%%.")),
     ):
         if name in data:
-            data[name] = merged[name] = _percent(data[name], name, maximum=maximum, code=code)
+            data[name] = merged[name] = _percent(data[name], name, maximum=maximum, code=code, too_high=too_high)
     if "registration" in data and data["registration"] not in RegistrationMode.values:
         raise ValidationFailed(
             _("Unknown registration mode."),

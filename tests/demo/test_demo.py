@@ -75,8 +75,32 @@ def test_a_year_of_invoices_paid_partially_paid_overdue_and_void(demo_output):
     assert summary.invoices_overdue > 0
     assert summary.invoices_void > 0
     assert Invoice.objects.filter(status=InvoiceStatus.UNPAID, amount_paid__gt=0).exists()
-    assert set(Payment.objects.values_list("method", flat=True)) == {"cash", "pos", "bank_transfer"}
+    assert set(Payment.objects.values_list("method", flat=True)) == {"cash", "pos", "bank_transfer", "boleto"}
     assert not Payment.objects.filter(reference="").exists()
+
+
+def test_the_banks_answered(demo_output):
+    """Each bank wallet's remittance went out; Banco do Brasil's return file confirmed the entries, paid two
+    boletos and reported a payment for a nosso número Quita never issued, which waits in "needs attention"."""
+    from quita.banking.models import AttentionItem, Boleto, Remittance, ReturnFile, Wallet
+
+    answered = 0
+    for wallet in Wallet.objects.filter(kind="bank"):
+        boletos = Boleto.objects.filter(wallet=wallet)
+        assert Remittance.objects.filter(wallet=wallet).count() == (1 if boletos.exists() else 0)
+        assert not boletos.exclude(pending_action="").exists()
+        if wallet.bank != "001" or not boletos.exists():
+            continue
+        answered += 1
+        [bank_file] = ReturnFile.objects.filter(entity=wallet.entity)
+        assert bank_file.attention_count == 1 and bank_file.applied_count == bank_file.record_count - 1
+        assert boletos.filter(status="paid").count() == min(2, boletos.count())
+        assert not boletos.filter(status="awaiting").exists()
+        for boleto in boletos.filter(status="paid"):
+            assert boleto.invoice.status == InvoiceStatus.PAID
+        [item] = AttentionItem.objects.filter(entity=wallet.entity)
+        assert (item.reason, item.amount) == ("unknown_our_number", Decimal("89.90"))
+    assert answered
 
 
 def test_invoice_totals_equal_their_transactions(demo_output):
@@ -100,7 +124,8 @@ def test_invoice_totals_equal_their_transactions(demo_output):
 
 def test_history_went_through_the_services(demo_output):
     """Every invoice was logged when generated, every payment when paid, the voids when voided."""
-    assert ActivityLog.objects.filter(action=ActivityAction.GENERATE).count() == Invoice.objects.count()
+    generated = ActivityLog.objects.filter(action=ActivityAction.GENERATE, content_type__model="invoice")
+    assert generated.count() == Invoice.objects.count()
     assert ActivityLog.objects.filter(action=ActivityAction.PAY).count() == Payment.objects.count()
     assert ActivityLog.objects.filter(action=ActivityAction.VOID).count() >= 2
     assert ActivityLog.objects.filter(action=ActivityAction.CREATE, actor__username="clerk").exists()
@@ -169,7 +194,9 @@ def test_wallets_boletos_and_the_portal_bank_choice(demo_output, client):
     for boleto in boletos:
         reading = boleto_math.read(boleto.digitable_line, today=entity_today(boleto.invoice.entity))
         assert reading.valid, reading.error
-        assert Decimal(reading.amount) == boleto.invoice.balance == boleto.amount
+        assert Decimal(reading.amount) == boleto.amount
+        # open boletos ask for the balance; the two the bank reported paid (test_the_banks_answered) paid it
+        assert boleto.invoice.balance == (boleto.amount if boleto.status != "paid" else 0)
         assert boleto.invoice.customer.contracts.filter(wallet=boleto.wallet).exists()
     account = SubscriberAccount.objects.get()
     customer = account.customers.get()

@@ -22,19 +22,22 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q, RestrictedError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from faker import Faker
 from stdnum.br import cnpj as cnpj_number
 from stdnum.br import cpf as cpf_number
 
 from quita.banking import services as banking_services
-from quita.banking.models import RegistrationMode, WalletKind
+from quita.banking.cnab import writer as cnab_writer
+from quita.banking.cnab.layouts import LAYOUTS
+from quita.banking.models import Boleto, RegistrationMode, WalletKind
 from quita.billing import services as billing_services
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction
 from quita.core.models import Entity, Membership, Role
@@ -873,6 +876,72 @@ class _Builder:
                 ).order_by("pk")
                 for invoice in open_invoices:
                     banking_services.boleto_issue(invoice_id=invoice.pk, wallet_id=wallet.pk, actor=clerk)
+            self._bank_round(company, bank_wallets)
+
+    def _bank_round(self, company: _Company, wallets) -> None:
+        """The day's exchange with the banks: each wallet's remittance goes out, and the wallets registered by the
+        return file get the bank's answer (`_bank_return`). Sicoob's boletos count as registered 30 minutes after
+        issue."""
+        clerk = self.users["clerk"]
+        for wallet in wallets:
+            if Boleto.objects.filter(wallet=wallet).exclude(pending_action="").exists():
+                banking_services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+            if wallet.registration == RegistrationMode.RETURN_FILE:
+                self._bank_return(company, wallet)
+
+    def _bank_return(self, company: _Company, wallet) -> None:
+        """A return file as the bank writes it, imported as a clerk would: it confirms every entry, reports two
+        boletos paid, and a payment for a nosso número Quita never issued (a boleto of the ISP's previous system),
+        which lands in "needs attention"."""
+        boletos = list(Boleto.objects.filter(wallet=wallet).select_related("invoice").order_by("our_number"))
+        if not boletos:
+            return
+        layout, day = LAYOUTS[(wallet.bank, wallet.cnab_layout)], company.today
+        titles = [_bank_title(layout, wallet, b, "02", day) for b in boletos]
+        titles += [_bank_title(layout, wallet, b, "06", day, paid=b.amount) for b in boletos[:2]]
+        legacy = SimpleNamespace(
+            our_number_display=f"{wallet.beneficiary_code}{9_000_000_001:010d}",
+            invoice=None,
+            due_date=day,
+            amount=Decimal("89.90"),
+        )
+        titles.append(_bank_title(layout, wallet, legacy, "06", day, paid=legacy.amount))
+        header = cnab_writer.FileHeader(
+            bank=wallet.bank,
+            company_doc=company.entity.cnpj,
+            company_name=(company.entity.legal_name or company.entity.name)[:30],
+            agency=wallet.agency,
+            account=wallet.account,
+            agreement=wallet.beneficiary_code,
+            file_number=1,
+            created=timezone.localtime(timezone.now()).replace(tzinfo=None),
+        )
+        content = cnab_writer.write_return(layout, header, titles).encode("latin-1")
+        banking_services.return_import(
+            entity_id=company.entity.pk,
+            content=content,
+            filename=f"RET{wallet.bank}000001.ret",
+            actor=self.users["clerk"],
+        )
+
+
+def _bank_title(layout, wallet, boleto, occurrence: str, day: datetime.date, paid: Decimal = Decimal("0.00")) -> dict:
+    """One title of a bank's return file: the occurrence, and for a payment the bank's fee and the credit date."""
+    fee = Decimal("1.85") if paid else Decimal("0.00")
+    return {
+        "our_number": layout.our_number_out(boleto),
+        "agency": wallet.agency,
+        "account": wallet.account,
+        "document_number": boleto.invoice.number[-10:] if boleto.invoice else "",
+        "due_date": boleto.due_date,
+        "amount": boleto.amount,
+        "occurrence": occurrence,
+        "occurrence_date": day,
+        "paid_amount": paid,
+        "fee": fee,
+        "credit_date": day + datetime.timedelta(days=1) if paid else None,
+        "credit_amount": paid - fee,
+    }
 
 
 def demo_portal_login() -> tuple[str, str] | None:

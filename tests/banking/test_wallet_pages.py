@@ -225,3 +225,15 @@ def test_no_untranslated_string_on_the_wallet_pages(admin_user, bradesco, entity
     assert untranslated == {}, untranslated
     pt = clients["pt-br"].get("/billing/wallets/").content.decode()
     assert "Carteiras de cobrança" in pt and "2,00% / 1,00% ao mês" in pt
+
+
+def test_editing_another_of_the_users_companies_wallet_switches_to_that_company(admin_user, admin, other_entity):
+    Membership.objects.create(user=admin_user, entity=other_entity, role=Role.ADMINISTRATOR)
+    norte = services.wallet_create(entity=other_entity, actor=None, name="Rede Norte", kind="invoice")
+    page = admin.get(f"/billing/wallets/{norte.pk}/edit/")
+    assert page.status_code == 200 and page.context["web_entity"] == other_entity
+    response = admin.post(f"/billing/wallets/{norte.pk}/edit/", {"name": "Rede Norte fatura", "kind": "invoice"})
+    assert response.status_code == 302
+    norte.refresh_from_db()
+    assert (norte.name, norte.is_active) == ("Rede Norte fatura", False)  # an unticked box is "inactive"
+    assert "Rede Norte fatura" in admin.get("/billing/wallets/").content.decode()

@@ -64,6 +64,9 @@ class WalletForm(forms.Form):
         self.fields["interest_percent_month"].help_text = gettext("At most %(max)s%% a month.") % {
             "max": localize(MAX_INTEREST_PERCENT_MONTH)
         }
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}_help"
         self.fields["bank"].required = True
         if self.data.get("kind") == WalletKind.INVOICE:  # the bank fields are hidden then, and not saved
             for name in [*BANK_FIELDS, *CHARGE_FIELDS, *PIX_FIELDS]:

@@ -69,6 +69,8 @@ def staff_pages(
         "contract: billing (wallet)": lambda: "/customers/{}/contracts/{}/".format(*rng.choice(contracts)),
         "boletos issued": lambda: "/billing/boletos/",
         "bank return upload": lambda: "/billing/bank-returns/upload/",
+        "remittances": lambda: "/billing/remittances/",
+        "bank return files": lambda: "/billing/bank-returns/",
         "needs attention": lambda: "/billing/needs-attention/",
     }
 

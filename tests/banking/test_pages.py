@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from quita.banking import services
-from quita.banking.models import AttentionItem, Boleto
+from quita.banking.models import AttentionItem, Boleto, ReturnFile
 from quita.banking.pix import brcode
 from quita.banking.printing import boleto_context, itf_svg
 from quita.core.models import ActivityLog, Role
@@ -105,16 +105,21 @@ def test_staff_upload_page(make_wallet, make_invoice, clerk, clock):
     assert 'href="/static/vendor/bootstrap/css/bootstrap.min.css"' in html  # the staff UI's frame
     assert 'href="/billing/needs-attention/"' in html and 'type="file"' in html
     done = client.post(
-        "/billing/bank-returns/upload/", {"entity": wallet.entity_id, "file": SimpleUploadedFile("CB.RET", content)}
+        "/billing/bank-returns/upload/",
+        {"entity": wallet.entity_id, "file": SimpleUploadedFile("CB.RET", content)},
+        follow=True,
     )
-    assert done.status_code == 200
-    assert b"CB.RET" in done.content and b'id="import-result"' in done.content
+    return_file = ReturnFile.objects.get()
+    assert done.redirect_chain == [(f"/billing/bank-returns/{return_file.pk}/", 302)]  # the file's page
+    assert b"CB.RET" in done.content and b"Return file imported." in done.content
     boleto.refresh_from_db()
     assert boleto.status == "paid"
     again = client.post(
-        "/billing/bank-returns/upload/", {"entity": wallet.entity_id, "file": SimpleUploadedFile("CB.RET", content)}
+        "/billing/bank-returns/upload/",
+        {"entity": wallet.entity_id, "file": SimpleUploadedFile("CB.RET", content)},
+        follow=True,
     )
-    assert b"nothing changed" in again.content
+    assert b"nothing changed" in again.content and ReturnFile.objects.count() == 1
     assert Client().get("/billing/needs-attention/").status_code == 302
 
 
@@ -324,9 +329,9 @@ def test_needs_attention_list_and_resolve(make_wallet, clerk, viewer, clock):
 
 def test_navigation_has_the_banking_pages_under_billing(clerk, entity):
     html = staff(clerk, "pt-br").get("/billing/invoices/").content.decode()
-    assert 'href="/billing/bank-returns/upload/"' in html and 'href="/billing/needs-attention/"' in html
-    assert 'href="/billing/boletos/"' in html
-    assert "Arquivos de retorno" in html
+    assert 'href="/billing/bank-returns/"' in html and 'href="/billing/needs-attention/"' in html
+    assert 'href="/billing/boletos/"' in html and 'href="/billing/remittances/"' in html
+    assert "Arquivos de retorno" in html and "Arquivos de remessa" in html
 
 
 def test_contract_wallet_screen(entity, make_customer, make_wallet, clerk, viewer, clock):

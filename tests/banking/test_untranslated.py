@@ -12,6 +12,7 @@ from quita.banking.models import AttentionItem
 from quita.documents.pdf import invoice_html
 from quita.portal.models import SubscriberAccount
 from quita.portal.services import account_link_customers
+from tests.banking.test_round_trip import bank_return
 from tests.portal.conftest import PASSWORD, login
 from tests.portal.test_untranslated import _cleaned, _data, _texts
 from tests.web.test_untranslated import ALLOWED as STAFF_ALLOWED
@@ -20,6 +21,7 @@ from tests.web.test_untranslated import ALLOWED as STAFF_ALLOWED
 # terms the English interface keeps in Portuguese (docs/glossary.md).
 SHARED = {"Bradesco", "Itaú", "Ita", "DM", "N", "txid", "R", "PIX", "Boleto", "PDF", "Quita", "CPF", "CNPJ", "CEP"}
 SHARED |= {
+    "CNAB",
     "Linha digitável",
     "Nosso número",
     "Carteira",
@@ -55,6 +57,11 @@ def test_no_untranslated_string_on_the_banking_pages(entity, make_customer, make
         entity_id=entity.pk, end_to_end_id="E1234567890", txid="NOPE", amount="1.00", paid_at=clock.now
     )
     assert AttentionItem.objects.count() == 1
+    remittance = services.remittance_create(wallet_id=bradesco.pk, actor=clerk)
+    confirmed = bank_return(bradesco, [(boleto, {"occurrence": "02"})])
+    return_file = services.return_import(
+        entity_id=entity.pk, content=confirmed, filename="CB.RET", actor=clerk
+    ).return_file
     account = SubscriberAccount.objects.create(document=maria.document)
     account.set_password(PASSWORD)
     account.save()
@@ -71,6 +78,8 @@ def test_no_untranslated_string_on_the_banking_pages(entity, make_customer, make
         invoice.pix_charges.get().payload,
         "E1234567890",
         "NOPE",
+        remittance.filename,
+        "CB.RET",
     ]
     data = sorted(set(data), key=len, reverse=True)
 
@@ -95,6 +104,9 @@ def test_no_untranslated_string_on_the_banking_pages(entity, make_customer, make
         (staff, "/billing/boletos/"),
         (staff, f"/billing/boletos/{boleto.pk}/"),
         (staff, "/billing/needs-attention/"),
+        (staff, "/billing/remittances/"),
+        (staff, "/billing/bank-returns/"),
+        (staff, f"/billing/bank-returns/{return_file.pk}/"),
         (staff, f"/billing/needs-attention/{AttentionItem.objects.get().pk}/resolve/"),
         (staff, f"/customers/{maria.pk}/contracts/{contract.pk}/"),
     ]

@@ -1,19 +1,28 @@
-"""Reads of banking for pages and documents: an invoice's boletos and PIX charge, the wallets staff may choose."""
+"""Reads of banking for pages and documents: an invoice's boletos and PIX charge, the wallets staff may choose, what
+waits for the next remittance, and the remittance and return files with their counts and totals."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from decimal import Decimal
 
+from django.db.models import Count, Func, IntegerField, Q, QuerySet, Sum
+
+from quita.banking.banks import BANK_CHOICES
 from quita.banking.models import (
     OPEN_BOLETO_STATUSES,
     Boleto,
     BoletoStatus,
     PixCharge,
     PixChargeStatus,
+    Remittance,
+    RemittanceAction,
+    ReturnFile,
+    ReturnOutcome,
+    ReturnRecord,
     Wallet,
     WalletKind,
 )
-from quita.billing.models import Invoice
+from quita.billing.models import Invoice, InvoiceStatus
 from quita.customers.models import ContractStatus
 
 
@@ -85,3 +94,148 @@ def pix_wallet(invoice: Invoice) -> Wallet | None:
         if wallet.pix_key:
             return wallet
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Remittance and return files (the staff's /billing/remittances/ and /billing/bank-returns/)
+# ---------------------------------------------------------------------------------------------------------------
+
+BANK_LABELS = dict(BANK_CHOICES)
+
+
+def remittance_pending(entity_id: int) -> list[Wallet]:
+    """The entity's bank wallets, each with what its next remittance would carry (`entries`, `changes`,
+    `cancellations`, `pending`), counted as `services.remittance_create` picks them: the boletos with a pending
+    action, and the open boletos whose invoice was voided or paid (cancelled then; one never sent is just dropped).
+    Active wallets, and inactive ones that still have something to send."""
+    wallets = list(Wallet.objects.filter(entity_id=entity_id, kind=WalletKind.BANK).order_by("bank", "name", "id"))
+    counts = {wallet.pk: {"entries": 0, "changes": 0, "cancellations": 0} for wallet in wallets}
+    stale = Q(status__in=OPEN_BOLETO_STATUSES, invoice__status__in=[InvoiceStatus.VOID, InvoiceStatus.PAID])
+    pending = (
+        Boleto.objects.filter(wallet__in=list(counts))
+        .exclude(pending_action="")
+        .exclude(stale)
+        .values_list("wallet_id", "pending_action")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for wallet_id, action, n in pending:
+        key = {RemittanceAction.ENTRY: "entries", RemittanceAction.CANCEL: "cancellations"}.get(action, "changes")
+        counts[wallet_id][key] += n
+    # The open boletos of void or paid invoices: cancelled in the next remittance unless never sent (an entry).
+    stale_boletos = (
+        Boleto.objects.filter(entity_id=entity_id, wallet__in=list(counts))
+        .filter(stale)
+        .exclude(pending_action=RemittanceAction.ENTRY)
+        .values_list("wallet_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for wallet_id, n in stale_boletos:
+        counts[wallet_id]["cancellations"] += n
+    shown = []
+    for wallet in wallets:
+        for key, value in counts[wallet.pk].items():
+            setattr(wallet, key, value)
+        wallet.pending = wallet.entries + wallet.changes + wallet.cancellations
+        if wallet.is_active or wallet.pending:
+            shown.append(wallet)
+    return shown
+
+
+def entity_remittances(entity_id: int) -> QuerySet[Remittance]:
+    """The entity's remittances, newest first, with their wallet and author (without the file's content)."""
+    return (
+        Remittance.objects.filter(entity_id=entity_id)
+        .select_related("wallet", "created_by")
+        .defer("content")
+        .order_by("-created_at", "-id")
+    )
+
+
+def remittance_bytes(remittance: Remittance) -> bytes:
+    """The remittance file as sent to the bank: its stored text in Latin-1 (CNAB files are 8-bit, CRLF ends)."""
+    return remittance.content.encode("latin-1", "replace")
+
+
+class JsonArrayLength(Func):
+    """The length of a JSON array column (SQLite's json_array_length, PostgreSQL's jsonb_array_length)."""
+
+    function = "JSON_ARRAY_LENGTH"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra)
+
+
+def entity_return_files(entity_id: int) -> QuerySet[ReturnFile]:
+    """The entity's imported return files, newest first, with `error_count` (lines refused), without the content
+    and the refused lines themselves; `return_files_totals` adds the records' counts and money to a page of them."""
+    return (
+        ReturnFile.objects.filter(entity_id=entity_id)
+        .select_related("wallet", "created_by")
+        .defer("content", "errors")
+        .annotate(error_count=JsonArrayLength("errors"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def return_file(entity_ids: list[int], pk: int) -> ReturnFile | None:
+    """One return file of these entities (without its content), or None."""
+    return (
+        ReturnFile.objects.filter(pk=pk, entity__in=entity_ids)
+        .select_related("wallet", "created_by", "entity")
+        .defer("content")
+        .first()
+    )
+
+
+ZERO = Decimal("0.00")
+
+
+def return_files_totals(files: list[ReturnFile]) -> list[ReturnFile]:
+    """Add each file's `duplicate_count`, `paid_total`, `fee_total`, `credit_total` (the sums of what its records
+    report) and `bank_label`, in one grouped query over the records of these files."""
+    totals = {
+        row["return_file_id"]: row
+        for row in ReturnRecord.objects.filter(return_file_id__in=[f.pk for f in files])
+        .values("return_file_id")
+        .annotate(
+            duplicates=Count("id", filter=Q(outcome=ReturnOutcome.DUPLICATE)),
+            paid=Sum("paid_amount"),
+            fee=Sum("fee"),
+            credit=Sum("credit_amount"),
+        )
+        .order_by()
+    }
+    for f in files:
+        row = totals.get(f.pk, {})
+        f.duplicate_count = row.get("duplicates", 0)
+        f.paid_total = row.get("paid") or ZERO
+        f.fee_total = row.get("fee") or ZERO
+        f.credit_total = row.get("credit") or ZERO
+        f.bank_label = BANK_LABELS.get(f.bank, f.bank)
+    return files
+
+
+def return_file_outcomes(return_file: ReturnFile) -> list[dict]:
+    """The file's records by outcome: count, paid, fee and credited, in the order of ReturnOutcome."""
+    rows = {
+        row["outcome"]: row
+        for row in ReturnRecord.objects.filter(return_file=return_file)
+        .values("outcome")
+        .annotate(count=Count("id"), paid=Sum("paid_amount"), fee=Sum("fee"), credit=Sum("credit_amount"))
+        .order_by()
+    }
+    return [
+        {"outcome": value, "label": label, **rows[value]} for value, label in ReturnOutcome.choices if value in rows
+    ]
+
+
+def return_file_records(return_file: ReturnFile, *, outcome: str = "") -> QuerySet[ReturnRecord]:
+    """The file's records in line order (page them: a file may have 100,000), optionally of one outcome, with the
+    boleto, the payment and its invoice, and the needs-attention item."""
+    records = ReturnRecord.objects.filter(return_file=return_file)
+    if outcome in ReturnOutcome.values:
+        records = records.filter(outcome=outcome)
+    return records.select_related("boleto", "payment__invoice", "attention").order_by("line_number")

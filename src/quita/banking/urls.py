@@ -3,7 +3,7 @@ billing settings (/customers/…)."""
 
 from django.urls import path
 
-from quita.banking import portal_views, web_views, web_wallets
+from quita.banking import portal_views, web_files, web_views, web_wallets
 
 portal_patterns = (
     [
@@ -22,6 +22,10 @@ portal_patterns = (
 web_patterns = (
     [
         path("bank-returns/upload/", web_views.return_upload, name="return-upload"),
+        path("bank-returns/", web_files.return_files, name="return-files"),
+        path("bank-returns/<int:pk>/", web_files.return_file, name="return-file"),
+        path("remittances/", web_files.remittances, name="remittances"),
+        path("remittances/<int:pk>/file/", web_files.remittance_file, name="remittance-file"),
         path("needs-attention/", web_views.attention_list, name="attention"),
         path("needs-attention/<int:pk>/resolve/", web_views.attention_resolve, name="attention-resolve"),
         path("invoices/<int:pk>/boleto/", web_views.boleto_issue, name="boleto-issue"),

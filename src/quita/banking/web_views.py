@@ -44,13 +44,13 @@ def _entities_allowing(request, action: str) -> list:
 
 @staff_view
 def return_upload(request):
-    """Upload a return file: counts, refused lines and the records that need attention."""
+    """Upload a return file, then its page (counts, refused lines, records)."""
     allowed = _entities_allowing(request, "record_payments")
     if request.method == "POST" and not allowed:
         require(request, request.entity, "record_payments")
     queryset = Entity.objects.filter(pk__in=[entity.pk for entity in allowed]).order_by("name")
     form = ReturnUploadForm(request.POST or None, request.FILES or None, entities=queryset)
-    result, status = None, 200
+    status = 200
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -64,12 +64,16 @@ def return_upload(request):
             except DomainError as problem:
                 form_error(form, problem)
                 status = problem.status
+            else:
+                # The file's page shows what the import did (web_files.return_file).
+                if result.created:
+                    messages.success(request, gettext("Return file imported."))
+                else:
+                    messages.info(request, gettext("This file was imported before: nothing changed."))
+                return redirect(reverse("banking-web:return-file", args=[result.return_file.pk]))
         else:
             status = 422
-    attention = []
-    if result is not None:
-        attention = AttentionItem.objects.filter(return_record__return_file=result.return_file)
-    context = {"form": form if allowed else None, "result": result, "attention": attention}
+    context = {"form": form if allowed else None}
     return render(request, "banking/web/return_upload.html", context, status=status)
 
 

@@ -111,3 +111,11 @@ def _assert_detected_or_collapsed(reading, barcode, changed):
     now = boleto.mod11_sum(changed[:4] + changed[5:]) % 11
     assert original != now
     assert {original, now} <= {0, 1, 10}
+
+
+@given(st.text())
+def test_only_digits_keeps_the_ascii_digits_in_order(text):
+    """What the check-digit arithmetic and `int` can read: "²" or "٣" are digits to `str.isdigit`, not to them."""
+    from quita.banking.digits import only_digits
+
+    assert only_digits(text) == "".join(ch for ch in text if ch in "0123456789")

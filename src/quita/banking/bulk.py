@@ -286,4 +286,8 @@ def any_of(values):
     from django.db.models.expressions import RawSQL
 
     kind = "bigint[]" if all(isinstance(v, int) for v in values) else "text[]"
-    return RawSQL(f"SELECT unnest(%s::{kind})", (values,))
+    # One text parameter, the array literal: psycopg's list dumper escapes element by element (about 0.5 s for the
+    # 100,000 numbers of a return file).
+    return RawSQL(
+        f"SELECT unnest(%s::{kind})", (_array_literal([v if kind == "bigint[]" else str(v) for v in values]),)
+    )

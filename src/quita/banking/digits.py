@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
+_NOT_DIGITS = re.compile("[^0-9]+")
+
 
 def only_digits(text: str) -> str:
-    """The digits of `text`, everything else dropped."""
+    """The ASCII digits of `text`, everything else dropped (also "²" and other characters `str.isdigit` accepts but
+    `int` and the check-digit arithmetic do not)."""
     text = str(text)
-    if text.isdigit():  # the common case (a file's number fields): nothing to drop
+    if text.isascii() and text.isdigit():  # the common case (a file's number fields): nothing to drop
         return text
-    return "".join(ch for ch in str(text) if ch.isdigit())
+    return _NOT_DIGITS.sub("", text)
 
 
 def mod10(number: str) -> int:

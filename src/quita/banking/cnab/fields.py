@@ -115,6 +115,7 @@ def write_line(fields: list[Field], values: dict, width: int) -> str:
 _COMPILED: dict[int, tuple[list[Field], tuple]] = {}
 # Dates repeat across a file's lines (a few distinct days in 100,000 records): parsed once each.
 _DATES: dict[tuple[str, str], datetime.date | None] = {}
+_AMOUNTS: dict[str, Decimal] = {}  # amount fields' digits → the amount (Decimal is immutable: shared safely)
 
 
 def _compiled(fields: list[Field]) -> tuple:
@@ -139,6 +140,17 @@ def _slow_field(fields: list[Field], index: int, line: str, number: int):
     return value
 
 
+def _amount(fields: list[Field], index: int, text: str, line: str, number: int):
+    """An amount off the cache: digits with two implied decimals, remembered (a file repeats the same few prices,
+    fees and zeros); anything else goes to `_slow_field`."""
+    if not text.isdigit():
+        return _slow_field(fields, index, line, number)
+    value = Decimal(text).scaleb(-2)
+    if len(_AMOUNTS) < 10000:
+        _AMOUNTS[text] = value
+    return value
+
+
 def _parser(fields: list[Field]):
     """A function reading one line of `fields`, generated once per layout record from its field list.
 
@@ -157,14 +169,20 @@ def _parser(fields: list[Field]):
         if field.kind == "N":
             body.append(f"    if {var} and not {var}.isdigit(): {var} = slow(fields, {index}, line, number)")
         elif field.kind == "V":
-            body.append(
-                f"    {var} = Decimal({var}).scaleb(-2) if {var}.isdigit() else slow(fields, {index}, line, number)"
-            )
+            body.append(f"    a = amounts.get({var}, missing)")
+            body.append(f"    {var} = a if a is not missing else amount(fields, {index}, {var}, line, number)")
         elif field.kind in ("D8", "D6"):
             body.append(f"    d = dates.get(({field.kind!r}, {var}), missing)")
             body.append(f"    {var} = d if d is not missing else slow(fields, {index}, line, number)")
     body.append("    return {" + ", ".join(names) + "}")
-    namespace = {"Decimal": Decimal, "slow": _slow_field, "fields": fields, "dates": _DATES, "missing": _MISSING}
+    namespace = {
+        "amount": _amount,
+        "amounts": _AMOUNTS,
+        "slow": _slow_field,
+        "fields": fields,
+        "dates": _DATES,
+        "missing": _MISSING,
+    }
     exec("\n".join(body), namespace)  # noqa: S102 - source built above from the layout's own field list
     _PARSERS[id(fields)] = (fields, namespace["parse"])
     return namespace["parse"]

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from quita.banking import services
 from quita.banking.models import Boleto, Remittance, ReturnFile
@@ -185,3 +187,45 @@ def test_upload_leads_to_the_file_page_with_records_paged(imported, clerk, monke
     attention = client.get(f"/billing/bank-returns/{second.pk}/?outcome=attention").content.decode()
     assert len(re.findall(r'<tr data-line="\d+">', attention)) == 1 and "Paid a void invoice" in attention
     assert client.get("/billing/bank-returns/999999/").status_code == 404
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_pages_read_in_a_fixed_number_of_queries(imported, clerk):
+    """Counts and totals come from grouped queries: more files, records or remittances, the same queries."""
+    wallet, _invoices, boletos, client = imported
+    first, second = ReturnFile.objects.order_by("id")
+    assert _queries(client, f"/billing/bank-returns/{first.pk}/") == _queries(
+        client, f"/billing/bank-returns/{second.pk}/"
+    )
+    listed = _queries(client, "/billing/bank-returns/")
+    services.return_import(
+        entity_id=wallet.entity_id,
+        content=bank_return(wallet, [(boletos[3], {"occurrence": "02"})], file_number=3),
+        filename="CB0103.RET",
+        actor=clerk,
+    )
+    assert _queries(client, "/billing/bank-returns/") == listed
+    services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+    written = _queries(client, "/billing/remittances/")
+    Boleto.objects.filter(pk=boletos[3].pk).update(pending_action="change")
+    services.remittance_create(wallet_id=wallet.pk, actor=clerk)
+    assert _queries(client, "/billing/remittances/") == written
+
+
+def test_cnab_400_files_say_the_credited_amount_is_not_reported(make_wallet, make_invoice, clerk, clock):
+    wallet = make_wallet("237")
+    boleto = services.boleto_issue(invoice_id=make_invoice("50.00").pk, wallet_id=wallet.pk, actor=clerk)
+    content = bank_return(wallet, [(boleto, {"occurrence": "06", "paid_amount": Decimal("50.00")})])
+    return_file = services.return_import(
+        entity_id=wallet.entity_id, content=content, filename="CB.RET", actor=clerk
+    ).return_file
+    client = staff(clerk)
+    row = _file_row(client.get("/billing/bank-returns/").content.decode(), return_file)
+    assert row[9:] == ["R$50.00", "R$1.50", "—"]
+    detail = client.get(f"/billing/bank-returns/{return_file.pk}/").content.decode()
+    assert "CNAB 400 return files do not report the amount credited." in detail

@@ -12,6 +12,7 @@ from quita.banking.models import (
     OPEN_BOLETO_STATUSES,
     Boleto,
     BoletoStatus,
+    CnabLayout,
     PixCharge,
     PixChargeStatus,
     Remittance,
@@ -195,7 +196,8 @@ ZERO = Decimal("0.00")
 
 def return_files_totals(files: list[ReturnFile]) -> list[ReturnFile]:
     """Add each file's `duplicate_count`, `paid_total`, `fee_total`, `credit_total` (the sums of what its records
-    report) and `bank_label`, in one grouped query over the records of these files."""
+    report; None for CNAB 400, whose return layouts carry no amount credited: only CNAB 240's segment U has it) and
+    `bank_label`, in one grouped query over the records of these files."""
     totals = {
         row["return_file_id"]: row
         for row in ReturnRecord.objects.filter(return_file_id__in=[f.pk for f in files])
@@ -213,7 +215,7 @@ def return_files_totals(files: list[ReturnFile]) -> list[ReturnFile]:
         f.duplicate_count = row.get("duplicates", 0)
         f.paid_total = row.get("paid") or ZERO
         f.fee_total = row.get("fee") or ZERO
-        f.credit_total = row.get("credit") or ZERO
+        f.credit_total = None if f.layout == CnabLayout.CNAB400 else row.get("credit") or ZERO
         f.bank_label = BANK_LABELS.get(f.bank, f.bank)
     return files
 

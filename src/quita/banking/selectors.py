@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Func, IntegerField, Q, QuerySet, Sum
 
 from quita.banking.banks import BANK_CHOICES
@@ -24,6 +25,7 @@ from quita.banking.models import (
     WalletKind,
 )
 from quita.billing.models import Invoice, InvoiceStatus
+from quita.core.models import ActivityAction, ActivityLog
 from quita.customers.models import ContractStatus
 
 
@@ -241,3 +243,18 @@ def return_file_records(return_file: ReturnFile, *, outcome: str = "") -> QueryS
     if outcome in ReturnOutcome.values:
         records = records.filter(outcome=outcome)
     return records.select_related("boleto", "payment__invoice", "attention").order_by("line_number")
+
+
+def boleto_cancel_reason(boleto: Boleto) -> str:
+    """Why staff cancelled the boleto by hand (`boleto_cancel` keeps it in the activity row), or "" if they did not."""
+    if boleto.status != BoletoStatus.CANCELLED:
+        return ""
+    row = (
+        ActivityLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(Boleto), object_id=boleto.pk, action=ActivityAction.VOID
+        )
+        .order_by("-id")
+        .values_list("after", flat=True)
+        .first()
+    )
+    return (row or {}).get("reason", "")

@@ -483,6 +483,58 @@ def boleto_change_due_date(*, boleto_id: int, due_date: datetime.date, actor) ->
     return boleto
 
 
+BOLETO_CANCEL_REASON_MAX = 255
+
+
+@transaction.atomic
+def boleto_cancel(*, boleto_id: int, actor, reason: str) -> Boleto:
+    """Cancel an open boleto by hand (pedido de baixa), with a reason: one not sent yet is simply cancelled; a sent one
+    gets the bank's cancellation instruction in the next remittance. The invoice stays unpaid."""
+    wallet_id = Boleto.objects.filter(pk=boleto_id).values_list("wallet_id", flat=True).first()
+    if wallet_id is None:
+        raise NotFound(_("Boleto not found."), code="boleto_not_found")
+    # Wallet before boleto, the order remittance_create and the balance hooks lock them in (docs/decisions/0045).
+    Wallet.objects.select_for_update(of=("self",)).filter(pk=wallet_id).values_list("pk").first()
+    boleto = Boleto.objects.select_for_update(of=("self",)).get(pk=boleto_id)
+    ensure_permission(actor=actor, entity=boleto.entity_id, action="generate_invoices")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Give a reason for the cancellation."), code="reason_required", fields={"reason": [_("Required.")]}
+        )
+    if len(reason) > BOLETO_CANCEL_REASON_MAX:
+        limit = {"limit": BOLETO_CANCEL_REASON_MAX}
+        raise ValidationFailed(
+            _("The reason is longer than %(limit)s characters.") % limit,
+            code="reason_too_long",
+            fields={"reason": [_("At most %(limit)s characters.") % limit]},
+        )
+    if boleto.status == BoletoStatus.PAID:
+        raise Conflict(_("This boleto is paid; it cannot be cancelled."), code="boleto_already_paid")
+    if boleto.status in (BoletoStatus.CANCELLED, BoletoStatus.WRITTEN_OFF):
+        raise Conflict(_("This boleto is already cancelled or written off."), code="boleto_already_cancelled")
+    if boleto.status not in OPEN_STATUSES:
+        raise Conflict(_("Only an open boleto can be cancelled."), code="boleto_not_open")
+    before = snapshot(boleto, BOLETO_FIELDS)
+    # Not sent yet: the bank never heard of it. Sent: the write-off replaces any change still waiting.
+    sent = boleto.pending_action != RemittanceAction.ENTRY
+    boleto.pending_action = RemittanceAction.CANCEL if sent else RemittanceAction.NONE
+    boleto.status = BoletoStatus.CANCELLED
+    boleto.cancelled_at = timezone.now()
+    boleto.save(update_fields=["status", "pending_action", "cancelled_at"])
+    activity_record(
+        entity_id=boleto.entity_id,
+        actor=actor,
+        action=ActivityAction.VOID,
+        obj=boleto,
+        customer_id=boleto.customer_id,
+        summary=f"boleto {boleto.our_number_display}: cancelled: {reason}",
+        before=before,
+        after={**snapshot(boleto, BOLETO_FIELDS), "reason": reason},
+    )
+    return boleto
+
+
 def _boleto_remake(boleto: Boleto, *, actor, action: str, summary: str, amount=None, due_date=None) -> None:
     """A new amount or due date for an open boleto: same nosso número, a new barcode and linha digitável (both
     are in it), and `action` for the next remittance unless the entry itself was not sent yet. Logged."""

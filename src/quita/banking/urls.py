@@ -3,7 +3,7 @@ billing settings (/customers/…)."""
 
 from django.urls import path
 
-from quita.banking import portal_views, web_files, web_views, web_wallets
+from quita.banking import portal_views, web_boleto_actions, web_files, web_views, web_wallets
 
 portal_patterns = (
     [
@@ -34,6 +34,8 @@ web_patterns = (
         path("boletos/<int:pk>/", web_views.boleto_detail, name="boleto"),
         path("boletos/<int:pk>/print/", web_views.boleto_print, name="boleto-print"),
         path("boletos/<int:pk>/pdf/", web_views.boleto_pdf_view, name="boleto-pdf"),
+        path("boletos/<int:pk>/due-date/", web_boleto_actions.boleto_due_date, name="boleto-due-date"),
+        path("boletos/<int:pk>/cancel/", web_boleto_actions.boleto_cancel, name="boleto-cancel"),
         path("wallets/", web_wallets.wallet_list, name="wallets"),
         path("wallets/new/", web_wallets.wallet_new, name="wallet-new"),
         path("wallets/<int:pk>/edit/", web_wallets.wallet_edit, name="wallet-edit"),

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +16,7 @@ from quita.banking import selectors, services
 from quita.banking.cards import invoice_banking_context, shown_boletos
 from quita.banking.models import AttentionItem, Boleto, BoletoStatus, Wallet
 from quita.banking.printing import boleto_html, boleto_pdf, boleto_pdf_filename
+from quita.banking.web_boleto_actions import boleto_page
 from quita.core.errors import DomainError
 from quita.core.models import Entity
 from quita.customers import services as customer_services
@@ -206,19 +206,9 @@ def boleto_list(request):
 @staff_view
 @require_GET
 def boleto_detail(request, pk: int):
-    """A boleto in the staff frame: status, linha digitável, print, PDF, and what the bank reported about it."""
-    boleto = _staff_boleto(request, pk)
-    now = timezone.now()
-    status = services.boleto_display_status(boleto, now=now)
-    context = {
-        "boleto": boleto,
-        "status": status,
-        "status_label": BoletoStatus(status).label,
-        "payable_at": services.boleto_payable_at(boleto),
-        "records": boleto.return_records.select_related("return_file").order_by("-id")[:50],
-        "remittances": boleto.remittance_items.select_related("remittance").order_by("-id")[:50],
-    }
-    return render(request, "banking/web/boleto.html", context)
+    """A boleto in the staff frame: status, linha digitável, print, PDF, what the bank reported about it, and its
+    actions (web_boleto_actions)."""
+    return boleto_page(request, _staff_boleto(request, pk))
 
 
 @staff_view

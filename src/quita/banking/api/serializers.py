@@ -326,6 +326,12 @@ class ResolveSerializer(serializers.Serializer):
     resolution = serializers.CharField(max_length=255)
 
 
+class CancelSerializer(serializers.Serializer):
+    """Input of `boleto_cancel`: why the boleto is cancelled (the service refuses a blank or too long reason)."""
+
+    reason = serializers.CharField(allow_blank=True, trim_whitespace=True)
+
+
 class DueDateSerializer(serializers.Serializer):
     """Input of `boleto_change_due_date`."""
 

@@ -82,6 +82,18 @@ class BoletoViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
         services.boleto_change_due_date(boleto_id=boleto.pk, due_date=data["due_date"], actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data)
 
+    @extend_schema(
+        request=s.CancelSerializer, responses={200: s.BoletoSerializer, **error_responses(400, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel the boleto by hand (pedido de baixa) with a reason; a boleto the bank has gets the cancellation
+        instruction in the next remittance. The invoice stays unpaid."""
+        boleto = self.get_object()
+        data = _validated(s.CancelSerializer, request, self)
+        services.boleto_cancel(boleto_id=boleto.pk, actor=request.user, reason=data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data)
+
     @extend_schema(responses={(200, "text/html"): str})
     @action(detail=True, methods=["get"])
     def printable(self, request, pk=None):

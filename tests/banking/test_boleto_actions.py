@@ -203,6 +203,10 @@ def test_page_cancels_with_a_reason(sent, clerk):
     page = client.get(done["Location"]).content.decode()
     assert "Boleto cancelled." in page and f'id="cancel-reason">{REASON}<' in page
     assert "Cancellation (write-off request)" in page and "Cancel boleto" not in page  # no action on a closed boleto
+    # The invoice, still unpaid, gets a new boleto from the same wallet (not the cancelled one again).
+    client.post(f"/billing/invoices/{sent.invoice_id}/boleto/", {"wallet": sent.wallet_id})
+    fresh = Boleto.objects.get(invoice_id=sent.invoice_id, status=BoletoStatus.AWAITING_REGISTRATION)
+    assert fresh.pk != sent.pk and fresh.our_number == sent.our_number + 1
     late = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON}, HTTP_HX_REQUEST="true")
     assert late.status_code == 409 and "This boleto is already cancelled or written off." in late.content.decode()
 
@@ -220,3 +224,16 @@ def test_page_actions_hidden_for_a_viewer_and_posts_403(sent, viewer):
 def test_page_of_another_entitys_boleto_is_404(sent, other_entity):
     outsider = staff(make_user("outsider", other_entity))
     assert outsider.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON}).status_code == 404
+
+
+def test_page_speaks_portuguese(sent, clerk):
+    client = staff(clerk, language="pt-br")
+    page = client.get(f"/billing/boletos/{sent.pk}/").content.decode()
+    assert "Prorrogar vencimento" in page and "Cancelar boleto" in page and "Motivo do cancelamento" in page
+    blank = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": " "}, HTTP_HX_REQUEST="true")
+    assert blank.status_code == 422 and 'id="id_reason_error">Este campo é obrigatório.' in blank.content.decode()
+    client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON})
+    done = client.get(f"/billing/boletos/{sent.pk}/").content.decode()
+    assert "Boleto cancelado." in done and "Cancelado em" in done and "Cancelamento (pedido de baixa)" in done
+    late = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON}, HTTP_HX_REQUEST="true")
+    assert late.status_code == 409 and "Este boleto já está cancelado ou baixado." in late.content.decode()

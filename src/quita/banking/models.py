@@ -468,6 +468,15 @@ class AttentionItem(models.Model):
         verbose_name=_("resolved by"),
     )
     resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+    # The payment staff made of the item's money (`attention_apply`), when they applied it to an invoice.
+    payment = models.OneToOneField(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("payment"),
+    )
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

@@ -29,6 +29,14 @@ from quita.core.models import ActivityAction, ActivityLog
 from quita.customers.models import ContractStatus
 
 
+def invoice_by_number(entity_id: int, number: str) -> Invoice | None:
+    """The entity's invoice with this number (as printed: "FS-2026-000123"; case and surrounding blanks ignored)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    return Invoice.objects.filter(entity_id=entity_id, number__iexact=number).first()
+
+
 def invoice_boletos(invoice: Invoice) -> list[Boleto]:
     """Every boleto of the invoice, newest first, with its wallet (staff see the closed ones too)."""
     return list(Boleto.objects.filter(invoice=invoice).select_related("wallet").order_by("-created_at", "-id"))

@@ -53,7 +53,7 @@ from quita.core.models import ActivityAction, Entity
 from quita.core.permissions import ensure_permission
 from quita.core.selectors import entity_today
 from quita.payments.models import PaymentMethodKind
-from quita.payments.services import payment_apply
+from quita.payments.services import locked_unpaid_invoice, payment_apply
 
 logger = logging.getLogger(__name__)
 
@@ -1274,6 +1274,105 @@ def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
         obj=item,
         summary=f"needs attention resolved: {item.resolution}",
         after={"resolution": item.resolution},
+    )
+    return item
+
+
+# Needs-attention items that carry money a person can apply to an invoice.
+MONEY_REASONS = (
+    AttentionReason.UNKNOWN_OUR_NUMBER,
+    AttentionReason.INVOICE_VOID,
+    AttentionReason.INVOICE_ALREADY_PAID,
+    AttentionReason.UNKNOWN_TXID,
+)
+
+
+def attention_can_apply(item: AttentionItem) -> bool:
+    """Whether the item's money can still be applied to an invoice (`attention_apply`)."""
+    return (
+        item.resolved_at is None
+        and item.reason in MONEY_REASONS
+        and item.amount > 0
+        and (item.return_record_id is not None or item.pix_receipt_id is not None)
+    )
+
+
+def _attention_applicable(item: AttentionItem) -> None:
+    if item.resolved_at is not None:
+        raise Conflict(_("This item is already resolved."), code="attention_already_resolved")
+    if not attention_can_apply(item):
+        raise Conflict(_("This item carries no money to apply."), code="attention_no_money")
+
+
+@transaction.atomic
+def attention_apply(*, item_id: int, invoice_id: int, actor) -> AttentionItem:
+    """Apply the money of a needs-attention item to an open invoice the person found (the payer's), as if the bank
+    or the PSP had paid that invoice: a Payment by boleto or PIX, dated when the money was received, with what
+    exceeds the balance left as a credit (`payment_apply`); the item is resolved and points at the payment.
+
+    A liquidation settles what `_liquidation` would have (paid, less interest, plus discount; docs/decisions/0021),
+    and the Payment carries the record's event key (a PIX, its end-to-end id). The item is locked after the invoice
+    and checked again: two people applying it at once are served in turn, and the second is told it is resolved
+    (the payment's unique `(gateway, external_id)` would refuse a second payment of the same money anyway).
+    """
+    item = AttentionItem.objects.filter(pk=item_id).first()  # read first: the item's refusals come before the invoice's
+    if item is None:
+        raise NotFound(_("Not found."), code="attention_not_found")
+    ensure_permission(actor=actor, entity=item.entity_id, action="record_payments")
+    _attention_applicable(item)
+    invoice = locked_unpaid_invoice(invoice_id, actor)  # customer, then invoice: the lock order of every payment
+    if invoice.entity_id != item.entity_id:  # another company's invoice never takes this company's money
+        raise NotFound(_("Invoice not found."), code="invoice_not_found")
+    item = (
+        AttentionItem.objects.select_for_update(of=("self",))
+        .select_related("return_record__return_file", "pix_receipt")
+        .get(pk=item_id)
+    )
+    _attention_applicable(item)  # again, locked: someone may have resolved it meanwhile
+    record, receipt = item.return_record, item.pix_receipt
+    amount = record.paid_amount - record.interest + record.discount if record is not None else receipt.amount
+    if amount <= 0:
+        raise Conflict(_("This item carries no money to apply."), code="attention_no_money")
+    if record is not None:
+        bank = record.return_file.bank
+        payment = payment_apply(
+            invoice=invoice,
+            actor=actor,
+            method=BOLETO_METHOD,
+            amount=amount,
+            reference=f"{bank} {record.our_number}".strip()[:120],
+            received_on=record.payment_date or record.credit_date or entity_today(invoice.entity),
+            gateway=f"cnab-{bank}",
+            external_id=record.event_key or f"return-record-{record.pk}",
+        )
+    else:
+        payment = payment_apply(
+            invoice=invoice,
+            actor=actor,
+            method=PaymentMethodKind.PIX,
+            amount=amount,
+            reference=receipt.end_to_end_id[:120],
+            received_on=timezone.localtime(receipt.paid_at).date(),
+            gateway="pix",
+            external_id=receipt.end_to_end_id,
+        )
+        receipt.payment = payment
+        receipt.save(update_fields=["payment"])
+    before = {"resolution": item.resolution, "payment": None}
+    item.resolved_at = timezone.now()
+    item.resolved_by = actor if actor is not None and actor.is_authenticated else None
+    item.resolution = str(_("Applied to invoice %(number)s") % {"number": invoice.number})[:255]
+    item.payment = payment
+    item.save(update_fields=["resolved_at", "resolved_by", "resolution", "payment"])
+    activity_record(
+        entity_id=item.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=item,
+        customer_id=invoice.customer_id,
+        summary=f"needs attention: {payment.amount:.2f} applied to {invoice.number} (payment {payment.pk})",
+        before=before,
+        after={"resolution": item.resolution, "payment": payment.pk, "invoice": invoice.pk},
     )
     return item
 

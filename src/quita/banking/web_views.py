@@ -19,6 +19,7 @@ from quita.banking.printing import boleto_html, boleto_pdf, boleto_pdf_filename
 from quita.banking.web_boleto_actions import boleto_page
 from quita.core.errors import DomainError
 from quita.core.models import Entity
+from quita.core.money import format_money
 from quita.customers import services as customer_services
 from quita.customers.models import Contract
 from quita.web.common import done, form_error, is_htmx, modal, paginate, require, scoped_customer, scoped_invoice
@@ -82,7 +83,9 @@ def return_upload(request):
 def attention_list(request):
     """Needs attention: money kept but not applied by itself, open first."""
     state = request.GET.get("state", "open")
-    items = AttentionItem.objects.filter(entity__in=[e.pk for e in user_entities(request)]).select_related("entity")
+    items = AttentionItem.objects.filter(entity__in=[e.pk for e in user_entities(request)]).select_related(
+        "entity", "payment"
+    )
     if state == "open":
         items = items.filter(resolved_at__isnull=True)
     elif state == "resolved":
@@ -98,11 +101,31 @@ class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("What was done"), max_length=255)
 
 
-@staff_view
-def attention_resolve(request, pk: int):
-    """Mark a needs-attention item resolved, saying what was done (a modal)."""
+class ApplyForm(forms.Form):
+    invoice = forms.CharField(label=_("Invoice number"), max_length=40)
+
+
+def _attention_item(request, pk: int) -> AttentionItem:
     item = get_object_or_404(AttentionItem, pk=pk, entity__in=[e.pk for e in user_entities(request)])
     require(request, item.entity, "record_payments")
+    return item
+
+
+def _resolve_modal(request, item, *, form=None, apply_form=None, status: int = 200) -> HttpResponse:
+    can_apply = services.attention_can_apply(item)
+    context = {
+        "item": item,
+        "form": form or ResolveForm(),
+        "apply_form": (apply_form or ApplyForm(prefix="apply")) if can_apply else None,
+    }
+    return modal(request, "banking/web/attention_resolve.html", context, status)
+
+
+@staff_view
+def attention_resolve(request, pk: int):
+    """Mark a needs-attention item resolved, saying what was done (a modal; with money, it can also be applied to an
+    invoice: `attention_apply`)."""
+    item = _attention_item(request, pk)
     form = ResolveForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -118,7 +141,33 @@ def attention_resolve(request, pk: int):
                 return done(request, gettext("Marked as resolved."), reverse("banking-web:attention"))
         else:
             status = 422
-    return modal(request, "banking/web/attention_resolve.html", {"item": item, "form": form}, status)
+    return _resolve_modal(request, item, form=form, status=status)
+
+
+@staff_view
+@require_POST
+def attention_apply(request, pk: int):
+    """Apply a needs-attention item's money to the open invoice whose number the person typed."""
+    item = _attention_item(request, pk)
+    form = ApplyForm(request.POST, prefix="apply")
+    status = 422
+    if form.is_valid():
+        invoice = selectors.invoice_by_number(item.entity_id, form.cleaned_data["invoice"])
+        if invoice is None:
+            form.add_error("invoice", gettext("No invoice of this company has this number."))
+        else:
+            try:
+                item = services.attention_apply(item_id=item.pk, invoice_id=invoice.pk, actor=request.user)
+            except DomainError as error:
+                form_error(form, error)
+                status = error.status
+            else:
+                message = gettext("%(amount)s applied to invoice %(number)s.") % {
+                    "amount": format_money(item.payment.amount),
+                    "number": invoice.number,
+                }
+                return done(request, message, reverse("banking-web:attention"))
+    return _resolve_modal(request, item, apply_form=form, status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------------

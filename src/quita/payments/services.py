@@ -171,7 +171,9 @@ def payment_apply(
     return payment
 
 
-def _locked_unpaid_invoice(invoice_id: int, actor) -> Invoice:
+def locked_unpaid_invoice(invoice_id: int, actor) -> Invoice:
+    """Lock the invoice's customer, then the invoice, for a payment: NotFound, PermissionDenied (record_payments),
+    or Conflict when it is void or already paid."""
     customer_id = Invoice.objects.filter(pk=invoice_id).values_list("customer_id", flat=True).first()
     if customer_id is None:
         raise NotFound(_("Invoice not found."), code="invoice_not_found")
@@ -206,7 +208,7 @@ def invoice_pay(
 ) -> Payment:
     """Record a cash, POS or bank-transfer payment; `amount` defaults to the open balance."""
     _check_method(method)
-    invoice = _locked_unpaid_invoice(invoice_id, actor)
+    invoice = locked_unpaid_invoice(invoice_id, actor)
     amount = invoice.balance if amount is None else amount_parse(amount)
     return payment_apply(
         invoice=invoice,
@@ -239,7 +241,7 @@ def invoices_pay(
     customers = set(Invoice.objects.filter(pk__in=invoice_ids).values_list("customer_id", flat=True))
     if len(customers) > 1:
         raise ValidationFailed(_("One receipt pays the invoices of one customer."), code="invoices_other_customers")
-    invoices = [_locked_unpaid_invoice(pk, actor) for pk in sorted(set(invoice_ids))]
+    invoices = [locked_unpaid_invoice(pk, actor) for pk in sorted(set(invoice_ids))]
     invoices.sort(key=lambda inv: (inv.due_date, inv.pk))
     left = None if amount is None else amount_parse(amount)
     payments = []
@@ -720,7 +722,7 @@ def invoice_pay_card(*, invoice_id: int, actor, payment_method: int | None = Non
     with a sentence that says what to do.
     """
     with transaction.atomic():
-        invoice = _locked_unpaid_invoice(invoice_id, actor)
+        invoice = locked_unpaid_invoice(invoice_id, actor)
         payment, _card = _card_charge_locked(invoice=invoice, actor=actor, card_id=payment_method)
     if payment.status == PaymentStatus.FAILED:
         raise _declined(payment)

@@ -315,6 +315,7 @@ class AttentionItemSerializer(serializers.ModelSerializer):
             "resolved_at",
             "resolved_by",
             "resolution",
+            "payment",
             "created_at",
         ]
         read_only_fields = fields
@@ -330,6 +331,12 @@ class CancelSerializer(serializers.Serializer):
     """Input of `boleto_cancel`: why the boleto is cancelled (the service refuses a blank or too long reason)."""
 
     reason = serializers.CharField(allow_blank=True, trim_whitespace=True)
+
+
+class AttentionApplySerializer(serializers.Serializer):
+    """Input of `attention_apply`: the open invoice that takes the item's money."""
+
+    invoice = ScopedPrimaryKeyRelatedField(queryset=Invoice.objects.all())
 
 
 class DueDateSerializer(serializers.Serializer):

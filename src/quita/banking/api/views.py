@@ -204,6 +204,18 @@ class AttentionViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         item = services.attention_resolve(item_id=item.pk, actor=request.user, resolution=data["resolution"])
         return Response(self.get_serializer(item).data)
 
+    @extend_schema(
+        request=s.AttentionApplySerializer,
+        responses={200: s.AttentionItemSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """Apply the item's money to an open invoice (a payment by boleto or PIX); the item is resolved."""
+        item = self.get_object()
+        data = _validated(s.AttentionApplySerializer, request, self)
+        item = services.attention_apply(item_id=item.pk, invoice_id=data["invoice"].pk, actor=request.user)
+        return Response(self.get_serializer(item).data)
+
 
 class PixWebhookView(APIView):
     """The PSP's webhook of received PIX (`POST …/pix` per the API Pix). The URL carries the entity's secret token

@@ -515,23 +515,20 @@ def boleto_cancel(*, boleto_id: int, actor, reason: str) -> Boleto:
         raise Conflict(_("This boleto is already cancelled or written off."), code="boleto_already_cancelled")
     if boleto.status not in OPEN_STATUSES:
         raise Conflict(_("Only an open boleto can be cancelled."), code="boleto_not_open")
-    before = snapshot(boleto, BOLETO_FIELDS)
     # Not sent yet: the bank never heard of it. Sent: the write-off replaces any change still waiting.
     sent = boleto.pending_action != RemittanceAction.ENTRY
-    boleto.pending_action = RemittanceAction.CANCEL if sent else RemittanceAction.NONE
-    boleto.status = BoletoStatus.CANCELLED
-    boleto.cancelled_at = timezone.now()
-    boleto.save(update_fields=["status", "pending_action", "cancelled_at"])
-    activity_record(
-        entity_id=boleto.entity_id,
+    with logged_update(
+        boleto,
+        BOLETO_FIELDS,
         actor=actor,
         action=ActivityAction.VOID,
-        obj=boleto,
-        customer_id=boleto.customer_id,
         summary=f"boleto {boleto.our_number_display}: cancelled: {reason}",
-        before=before,
-        after={**snapshot(boleto, BOLETO_FIELDS), "reason": reason},
-    )
+        saved=["status", "pending_action", "cancelled_at"],
+        extra={"reason": reason},
+    ):
+        boleto.pending_action = RemittanceAction.CANCEL if sent else RemittanceAction.NONE
+        boleto.status = BoletoStatus.CANCELLED
+        boleto.cancelled_at = timezone.now()
     return boleto
 
 

@@ -68,10 +68,13 @@ def logged_update(
     summary: str,
     saved: list[str] | None = None,
     customer_id: int | None = None,
+    action: str | None = None,
+    extra: dict | None = None,
 ):
     """`with logged_update(obj, FIELDS, actor=…, summary=…):` change `obj` in the block; it is then saved (the
-    `saved` fields, else `logged`) and one "update" row logs `logged` before and after. The row's entity is the
-    object's; its customer is `customer_id`, else the object's own when it has one."""
+    `saved` fields, else `logged`) and one row (`action`, by default "update") logs `logged` before and after,
+    `extra` added to the after side (a reason, say). The row's entity is the object's; its customer is
+    `customer_id`, else the object's own when it has one."""
     from quita.core.models import ActivityAction
 
     before = snapshot(obj, logged)
@@ -80,10 +83,10 @@ def logged_update(
     activity_record(
         entity_id=obj.entity_id,
         actor=actor,
-        action=ActivityAction.UPDATE,
+        action=action or ActivityAction.UPDATE,
         obj=obj,
         customer_id=customer_id if customer_id is not None else getattr(obj, "customer_id", None),
         summary=summary,
         before=before,
-        after=snapshot(obj, logged),
+        after={**snapshot(obj, logged), **(extra or {})},
     )

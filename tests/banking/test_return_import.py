@@ -185,6 +185,7 @@ def test_api_wallets_boletos_and_remittances(entity, admin_user, clerk, make_inv
     assert remittance.status_code == 201 and remittance.json()["record_count"] == 1
     file = api.get(f"/api/remittances/{remittance.json()['id']}/file/")
     assert file.status_code == 200 and file.content.startswith(b"01REMESSA")
+    assert file["Content-Type"] == "application/octet-stream"  # as the staff page's download: the bank's bytes
     empty = api.post("/api/remittances/", {"wallet": wallet["id"]}, format="json")
     assert empty.status_code == 409 and empty.json()["code"] == "remittance_empty"
 

@@ -58,6 +58,12 @@ def remittance_file(request, pk: int):
     remittance = Remittance.objects.filter(pk=pk, entity__in=[e.pk for e in user_entities(request)]).first()
     if remittance is None:
         raise Http404
+    return remittance_download(remittance)
+
+
+def remittance_download(remittance: Remittance) -> HttpResponse:
+    """The stored remittance as a download (the staff page and the API): the bank's bytes, never re-encoded by a
+    browser that guesses a text encoding, under the bank's file name."""
     response = HttpResponse(selectors.remittance_bytes(remittance), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{remittance.filename}"'
     response["Cache-Control"] = "private, no-store"

@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quita.banking import selectors, services
+from quita.banking import services
 from quita.banking.api import serializers as s
 from quita.banking.models import AttentionItem, Boleto, PixCharge, Remittance, ReturnFile, Wallet
 from quita.core.api import EntityScopedMixin, ServiceBackedViewSet, error_responses
@@ -144,10 +144,9 @@ class RemittanceViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         """The remittance file as the bank wants it (CRLF line ends)."""
-        remittance = self.get_object()
-        response = HttpResponse(selectors.remittance_bytes(remittance), content_type="text/plain")
-        response["Content-Disposition"] = f'attachment; filename="{remittance.filename}"'
-        return response
+        from quita.banking.web_files import remittance_download
+
+        return remittance_download(self.get_object())
 
 
 class ReturnFileViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

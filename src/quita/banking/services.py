@@ -952,7 +952,9 @@ def return_import(*, entity_id: int, content: bytes, filename: str, actor) -> Im
     itself is kept in "needs attention"."""
     ensure_permission(actor=actor, entity=entity_id, action="record_payments")
     digest = hashlib.sha256(content).hexdigest()
-    existing = ReturnFile.objects.filter(entity_id=entity_id, sha256=digest).first()
+    # Without the file's text: the caller has it, and a 100,000-record file is 40 MB to read back and decompress.
+    known = ReturnFile.objects.filter(entity_id=entity_id, sha256=digest).defer("content")
+    existing = known.first()
     if existing is not None:
         return ImportResult(existing, False)
     try:
@@ -973,7 +975,7 @@ def return_import(*, entity_id: int, content: bytes, filename: str, actor) -> Im
         with transaction.atomic():
             return_file = _apply_return(entity_id, parsed, content, digest, filename, actor)
     except IntegrityError:
-        existing = ReturnFile.objects.filter(entity_id=entity_id, sha256=digest).first()
+        existing = known.first()
         if existing is None:
             raise
         return ImportResult(existing, False)

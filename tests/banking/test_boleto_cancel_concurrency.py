@@ -21,7 +21,7 @@ from quita.banking.models import Boleto, BoletoStatus, Remittance
 from quita.core.errors import Conflict
 from quita.core.models import Entity
 from quita.payments import services as payments
-from tests.banking.test_partial_balance_concurrency import _invoice
+from tests.banking.test_partial_balance_concurrency import _invoice, race_wallets
 from tests.conftest import make_cnpj
 
 pytestmark = [
@@ -35,14 +35,7 @@ pytestmark = [
 
 def test_hand_cancellations_racing_payments_and_remittances_reach_the_bank_once():
     entity = Entity.objects.create(name="Race", legal_name="Race Ltda", cnpj=make_cnpj(79), invoice_prefix="RX")
-    itau = services.wallet_create(
-        entity=entity, actor=None, name="Itaú", bank="341", agency="0057", account="12345", wallet_code="109",
-        cnab_layout=400,
-    )  # fmt: skip
-    caixa = services.wallet_create(
-        entity=entity, actor=None, name="Caixa", bank="104", agency="1234", account="1234",
-        beneficiary_code="123456", wallet_code="14", cnab_layout=240,
-    )  # fmt: skip
+    itau, caixa = race_wallets(entity)
     boletos = []
     for i in range(10):
         wallet = itau if i % 2 else caixa

@@ -35,6 +35,19 @@ pytestmark = [
 ]
 
 
+def race_wallets(entity):
+    """A reissue bank (Itaú 400: cancel + a new boleto) and an instruction bank (Caixa 240: movement 47)."""
+    itau = services.wallet_create(
+        entity=entity, actor=None, name="Itaú", bank="341", agency="0057", account="12345", wallet_code="109",
+        cnab_layout=400,
+    )  # fmt: skip
+    caixa = services.wallet_create(
+        entity=entity, actor=None, name="Caixa", bank="104", agency="1234", account="1234",
+        beneficiary_code="123456", wallet_code="14", cnab_layout=240,
+    )  # fmt: skip
+    return itau, caixa
+
+
 def _invoice(entity, i):
     customer = Customer.objects.create(entity=entity, person_type="PF", document=f"{i:011d}", name=f"C{i}")
     billing.transaction_create(
@@ -56,14 +69,7 @@ def _invoice(entity, i):
 
 def test_partial_payments_racing_remittances_send_each_change_once():
     entity = Entity.objects.create(name="Race", legal_name="Race Ltda", cnpj=make_cnpj(78), invoice_prefix="RP")
-    itau = services.wallet_create(
-        entity=entity, actor=None, name="Itaú", bank="341", agency="0057", account="12345", wallet_code="109",
-        cnab_layout=400,
-    )  # fmt: skip
-    caixa = services.wallet_create(
-        entity=entity, actor=None, name="Caixa", bank="104", agency="1234", account="1234",
-        beneficiary_code="123456", wallet_code="14", cnab_layout=240,
-    )  # fmt: skip
+    itau, caixa = race_wallets(entity)
     pairs = []
     for i in range(12):
         wallet = itau if i % 2 else caixa

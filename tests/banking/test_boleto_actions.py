@@ -21,6 +21,7 @@ from tests.banking.test_round_trip import bank_return
 from tests.conftest import make_user
 
 REASON = "Subscriber pays by PIX"
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the API in English, as the staff test client
 
 
 @pytest.fixture
@@ -197,7 +198,8 @@ def test_page_shows_the_refusal_next_to_the_due_date(sent, clerk):
 def test_page_cancels_with_a_reason(sent, clerk):
     client = staff(clerk)
     blank = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": ""}, HTTP_HX_REQUEST="true")
-    assert blank.status_code == 422 and 'id="id_reason_error"' in blank.content.decode()
+    assert blank.status_code == 400
+    assert 'id="id_reason_error">Give a reason for the cancellation.</div>' in blank.content.decode()
     done = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON})
     assert done.status_code == 302 and done["Location"] == f"/billing/boletos/{sent.pk}/"
     page = client.get(done["Location"]).content.decode()
@@ -209,6 +211,78 @@ def test_page_cancels_with_a_reason(sent, clerk):
     assert fresh.pk != sent.pk and fresh.our_number == sent.our_number + 1
     late = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON}, HTTP_HX_REQUEST="true")
     assert late.status_code == 409 and "This boleto is already cancelled or written off." in late.content.decode()
+
+
+# Each refusal of `boleto_cancel` reaches the clerk as the service's own sentence, the one the API gives (its `detail`):
+# on the reason field for the reason's, above the page for the boleto's state (the actions are gone by then).
+@pytest.mark.parametrize(
+    ("reason", "code", "sentence"),
+    [
+        ("", "reason_required", "Give a reason for the cancellation."),
+        ("   ", "reason_required", "Give a reason for the cancellation."),
+        ("x" * 256, "reason_too_long", "The reason is longer than 255 characters."),
+    ],
+)
+def test_page_says_what_the_api_says_about_the_reason(sent, clerk, reason, code, sentence):
+    api = _api(clerk).post(f"/api/boletos/{sent.pk}/cancel/", {"reason": reason}, format="json", **EN)
+    assert (api.status_code, api.json()["code"], api.json()["detail"]) == (400, code, sentence)
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        page = staff(clerk).post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": reason}, **headers)
+        html = page.content.decode()
+        assert page.status_code == 400 and f'id="id_reason_error">{sentence}</div>' in html
+        assert "This field is required." not in html and "Ensure this value" not in html
+        assert 'aria-invalid="true"' in html and 'maxlength="255"' in html
+    assert Boleto.objects.get(pk=sent.pk).status == sent.status and sent.status in services.OPEN_STATUSES
+    assert not _cancel_rows(sent).exists()
+
+
+def _pay(boleto, clerk):
+    content = bank_return(boleto.wallet, [(boleto, {"occurrence": "06", "paid_amount": boleto.amount})])
+    services.return_import(entity_id=boleto.entity_id, content=content, filename="CB.RET", actor=clerk)
+
+
+@pytest.mark.parametrize(
+    ("make_state", "code", "sentence"),
+    [
+        (_pay, "boleto_already_paid", "This boleto is paid; it cannot be cancelled."),
+        (
+            lambda b, clerk: services.boleto_cancel(boleto_id=b.pk, actor=clerk, reason=REASON),
+            "boleto_already_cancelled",
+            "This boleto is already cancelled or written off.",
+        ),
+        (
+            lambda b, clerk: Boleto.objects.filter(pk=b.pk).update(status=BoletoStatus.REJECTED),
+            "boleto_not_open",
+            "Only an open boleto can be cancelled.",
+        ),
+    ],
+)
+def test_page_says_what_the_api_says_about_the_boletos_state(sent, clerk, make_state, code, sentence):
+    client = staff(clerk)
+    page = client.get(f"/billing/boletos/{sent.pk}/").content.decode()
+    assert "Cancel boleto" in page  # the clerk opened the page while the boleto was open...
+    make_state(sent, clerk)  # ...and it changed before the post
+    api = _api(clerk).post(f"/api/boletos/{sent.pk}/cancel/", {"reason": "again"}, format="json", **EN)
+    assert (api.status_code, api.json()["code"], api.json()["detail"]) == (409, code, sentence)
+    answer = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": "again"}, HTTP_HX_REQUEST="true")
+    html = answer.content.decode()
+    assert answer.status_code == 409
+    assert f'<div class="alert alert-danger" role="alert" tabindex="-1" autofocus>{sentence}</div>' in html
+    assert "Cancel boleto" not in html
+
+
+def test_page_says_why_the_due_date_cannot_move_yet(sent, clerk):
+    """A refusal that names no field (a change of amount still waiting) shows above the due-date form."""
+    Boleto.objects.filter(pk=sent.pk).update(pending_action=RemittanceAction.AMOUNT)
+    new_due = (sent.due_date + datetime.timedelta(days=3)).isoformat()
+    api = _api(clerk).post(f"/api/boletos/{sent.pk}/change-due-date/", {"due_date": new_due}, format="json", **EN)
+    assert (api.status_code, api.json()["code"]) == (409, "boleto_amount_change_pending")
+    answer = staff(clerk).post(f"/billing/boletos/{sent.pk}/due-date/", {"due_date": new_due}, HTTP_HX_REQUEST="true")
+    html = answer.content.decode()
+    assert answer.status_code == 409
+    form = html[html.index('action="/billing/boletos/') : html.index("Move due date</button>")]
+    assert f'<div class="alert alert-danger" role="alert"><div>{api.json()["detail"]}</div></div>' in form
+    assert Boleto.objects.get(pk=sent.pk).due_date == sent.due_date
 
 
 def test_page_actions_hidden_for_a_viewer_and_posts_403(sent, viewer):
@@ -231,7 +305,11 @@ def test_page_speaks_portuguese(sent, clerk):
     page = client.get(f"/billing/boletos/{sent.pk}/").content.decode()
     assert "Prorrogar vencimento" in page and "Cancelar boleto" in page and "Motivo do cancelamento" in page
     blank = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": " "}, HTTP_HX_REQUEST="true")
-    assert blank.status_code == 422 and 'id="id_reason_error">Este campo é obrigatório.' in blank.content.decode()
+    assert blank.status_code == 400
+    assert 'id="id_reason_error">Informe o motivo do cancelamento.<' in blank.content.decode()
+    long = client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": "x" * 256}, HTTP_HX_REQUEST="true")
+    assert long.status_code == 400
+    assert 'id="id_reason_error">O motivo tem mais de 255 caracteres.<' in long.content.decode()
     client.post(f"/billing/boletos/{sent.pk}/cancel/", {"reason": REASON})
     done = client.get(f"/billing/boletos/{sent.pk}/").content.decode()
     assert "Boleto cancelado." in done and "Cancelado em" in done and "Cancelamento (pedido de baixa)" in done

@@ -1,5 +1,6 @@
 """A clerk's boleto actions in Chromium: on the boleto page, move the due date (refused in the past, next to the field;
-then accepted in place with a new linha digitável) and cancel the boleto with a reason after a confirmation.
+then accepted in place with a new linha digitável) and cancel the boleto with a reason after a confirmation (refused
+without one, in the service's words).
 axe-core on the page in each state."""
 
 from __future__ import annotations
@@ -71,12 +72,18 @@ def test_move_the_due_date_and_cancel_a_boleto_from_its_page(open_page, clerk, s
     assert moved.digitable_line != sent_boleto.digitable_line
     page.screenshot(path=output / "boleto-due-date-moved.png", full_page=True)
 
-    page.get_by_label("Reason for the cancellation").fill("Subscriber pays by PIX")
     dialogs = []
-    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Cancel boleto").click()  # no reason: the service's own sentence, on the field
+    expect(page.locator("#id_reason_error")).to_have_text("Give a reason for the cancellation.")
+    expect(page.get_by_label("Reason for the cancellation")).to_have_attribute("aria-invalid", "true")
+    assert Boleto.objects.get(pk=sent_boleto.pk).status != BoletoStatus.CANCELLED
+    assert axe_violations(page) == [], "the reason refused"
+
+    page.get_by_label("Reason for the cancellation").fill("Subscriber pays by PIX")
     page.get_by_role("button", name="Cancel boleto").click()
     expect(page.get_by_role("status").filter(has_text="Boleto cancelled.")).to_be_visible()
-    assert dialogs == ["Cancel this boleto? The subscriber can no longer pay it."]
+    assert dialogs == ["Cancel this boleto? The subscriber can no longer pay it."] * 2
     cancelled = Boleto.objects.get(pk=sent_boleto.pk)
     assert (cancelled.status, cancelled.pending_action) == (BoletoStatus.CANCELLED, RemittanceAction.CANCEL)
     expect(page.locator("#next-remittance")).to_have_text("Cancellation (write-off request)")

@@ -29,7 +29,15 @@ class DueDateForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for the cancellation"), max_length=services.BOLETO_CANCEL_REASON_MAX)
+    """The reason is checked by `boleto_cancel` itself (blank → `reason_required`, too long → `reason_too_long`), so
+    the clerk reads the service's own sentence, the one the API gives, not Django's generic "This field is required."
+    The template marks the field required and limits its length in the browser."""
+
+    reason = forms.CharField(
+        label=_("Reason for the cancellation"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": services.BOLETO_CANCEL_REASON_MAX, "aria-required": "true"}),
+    )
 
 
 def boleto_page_context(request, boleto: Boleto, **extra) -> dict:

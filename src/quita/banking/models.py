@@ -477,6 +477,16 @@ class AttentionItem(models.Model):
         related_name="+",
         verbose_name=_("payment"),
     )
+    # The ledger credit staff wrote of the item's money on a customer's account (`attention_credit`), when the
+    # payer had no open invoice. One-to-one: the same money is credited once; never both applied and credited.
+    credit = models.OneToOneField(
+        "billing.Transaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("credit"),
+    )
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -486,6 +496,11 @@ class AttentionItem(models.Model):
         indexes = [
             models.Index(
                 fields=["entity", "created_at"], condition=Q(resolved_at__isnull=True), name="attention_open_idx"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(payment__isnull=True) | Q(credit__isnull=True), name="attention_applied_or_credited"
             )
         ]
 

@@ -46,12 +46,13 @@ from quita.banking.models import (
     WalletKind,
 )
 from quita.billing.models import Invoice, InvoiceStatus
-from quita.billing.services import customer_lock
+from quita.billing.services import bank_receipt_credit, customer_lock
 from quita.core.activity import activity_record, logged_update, snapshot
 from quita.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from quita.core.models import ActivityAction, Entity
 from quita.core.permissions import ensure_permission
 from quita.core.selectors import entity_today
+from quita.customers.models import Customer
 from quita.payments.models import PaymentMethodKind
 from quita.payments.services import locked_unpaid_invoice, payment_apply
 
@@ -1303,6 +1304,16 @@ def _attention_applicable(item: AttentionItem) -> None:
         raise Conflict(_("This item carries no money to apply."), code="attention_no_money")
 
 
+def _attention_amount(item: AttentionItem) -> Decimal:
+    """The money an item carries, as the automatic path would have counted it: a liquidation pays `paid − interest +
+    discount` (decision 0021), a PIX its amount. Refused with `attention_no_money` when that is not positive."""
+    record, receipt = item.return_record, item.pix_receipt
+    amount = record.paid_amount - record.interest + record.discount if record is not None else receipt.amount
+    if amount <= 0:
+        raise Conflict(_("This item carries no money to apply."), code="attention_no_money")
+    return amount
+
+
 @transaction.atomic
 def attention_apply(*, item_id: int, invoice_id: int, actor) -> AttentionItem:
     """Apply the money of a needs-attention item to an open invoice the person found (the payer's), as if the bank
@@ -1329,9 +1340,7 @@ def attention_apply(*, item_id: int, invoice_id: int, actor) -> AttentionItem:
     )
     _attention_applicable(item)  # again, locked: someone may have resolved it meanwhile
     record, receipt = item.return_record, item.pix_receipt
-    amount = record.paid_amount - record.interest + record.discount if record is not None else receipt.amount
-    if amount <= 0:
-        raise Conflict(_("This item carries no money to apply."), code="attention_no_money")
+    amount = _attention_amount(item)
     if record is not None:
         bank = record.return_file.bank
         payment = payment_apply(
@@ -1372,6 +1381,85 @@ def attention_apply(*, item_id: int, invoice_id: int, actor) -> AttentionItem:
         summary=f"needs attention: {payment.amount:.2f} applied to {invoice.number} (payment {payment.pk})",
         before=before,
         after={"resolution": item.resolution, "payment": payment.pk, "invoice": invoice.pk},
+    )
+    return item
+
+
+@transaction.atomic
+def attention_credit(*, item_id: int, customer_id: int, actor) -> AttentionItem:
+    """Keep the money of a needs-attention item on a customer's account when there is no open invoice to apply it to
+    (crédito em conta; docs/decisions/0059): an unbilled ledger credit of type "Payment received by the bank", of
+    the amount `attention_apply` would have paid, dated when the money was received, naming the bank's record. The
+    customer's next invoice consumes it like any other credit. The item is resolved and points at the credit.
+
+    Locks as `attention_apply`: the item is read and checked first, then the customer is locked (the ledger's lock),
+    then the item, locked, is checked again, so two people crediting it at once are served in turn and the second
+    is told it is resolved; the item's one-to-one `credit` (and its check against `payment`) stands behind that.
+    A customer of another company is not found.
+    """
+    item = AttentionItem.objects.filter(pk=item_id).first()  # read first: its refusals come before the customer's
+    if item is None:
+        raise NotFound(_("Not found."), code="attention_not_found")
+    ensure_permission(actor=actor, entity=item.entity_id, action="record_payments")
+    _attention_applicable(item)
+    not_found = NotFound(
+        _("Customer not found."), code="customer_not_found", fields={"customer": [_("No customer of this company.")]}
+    )
+    entity_id = Customer.objects.filter(pk=customer_id).values_list("entity_id", flat=True).first()
+    if entity_id is None or entity_id != item.entity_id:  # another company's customer never takes this money
+        raise not_found
+    customer = customer_lock(customer_id)
+    item = (
+        AttentionItem.objects.select_for_update(of=("self",))
+        .select_related("entity", "return_record__return_file", "pix_receipt")
+        .get(pk=item_id)
+    )
+    _attention_applicable(item)  # again, locked: someone may have applied, credited or resolved it meanwhile
+    amount = _attention_amount(item)
+    record, receipt = item.return_record, item.pix_receipt
+    if record is not None:
+        return_file = record.return_file
+        bank = f"{BANKS[return_file.bank].NAME} ({return_file.bank})" if return_file.bank in BANKS else return_file.bank
+        received_on = record.payment_date or record.credit_date or entity_today(item.entity)
+        title = _("Boleto paid at the bank: nosso número %(number)s") % {"number": record.our_number}
+        description = _("%(bank)s return file %(file)s, line %(line)s, nosso número %(number)s (%(key)s)") % {
+            "bank": bank,
+            "file": return_file.filename,
+            "line": record.line_number,
+            "number": record.our_number,
+            "key": record.event_key or f"return-record-{record.pk}",
+        }
+    else:
+        received_on = timezone.localtime(receipt.paid_at).date()
+        title = _("PIX received: %(id)s") % {"id": receipt.end_to_end_id}
+        description = _("PIX end-to-end id %(id)s, txid %(txid)s, payer %(payer)s") % {
+            "id": receipt.end_to_end_id,
+            "txid": receipt.txid or "—",
+            "payer": receipt.payer or "—",
+        }
+    credit = bank_receipt_credit(
+        customer=customer,
+        actor=actor,
+        amount=amount,
+        date=received_on,
+        title=str(title),
+        description=str(description),
+    )
+    before = {"resolution": item.resolution, "credit": None}
+    item.resolved_at = timezone.now()
+    item.resolved_by = actor if actor is not None and actor.is_authenticated else None
+    item.resolution = str(_("Credited to %(customer)s's account") % {"customer": customer.name})[:255]
+    item.credit = credit
+    item.save(update_fields=["resolved_at", "resolved_by", "resolution", "credit"])
+    activity_record(
+        entity_id=item.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=item,
+        customer_id=customer.pk,
+        summary=f"needs attention: {amount:.2f} credited to customer {customer.pk} (transaction {credit.pk})",
+        before=before,
+        after={"resolution": item.resolution, "credit": credit.pk, "customer": customer.pk},
     )
     return item
 

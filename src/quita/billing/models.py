@@ -31,6 +31,8 @@ class CreditType(models.TextChoices):
     DISCOUNT = "discount", _("Discount")
     OUTAGE_COMPENSATION = "outage_compensation", _("Service-outage compensation")
     OVERPAYMENT = "overpayment", _("Overpayment")
+    # Money the bank or the PSP received for no open invoice, kept on the payer's account (banking.attention_credit).
+    BANK_RECEIPT = "bank_receipt", _("Payment received by the bank")
     OTHER = "other", _("Other")
 
 

@@ -169,6 +169,42 @@ def transaction_create(
 
 
 @transaction.atomic
+def bank_receipt_credit(
+    *, customer: Customer, actor, amount: Decimal, date: datetime.date, title: str, description: str
+) -> Transaction:
+    """Keep money the bank or the PSP received, for no open invoice, as an unbilled credit on the customer's account
+    (credit type "Payment received by the bank"): the next invoice consumes it like any other credit.
+
+    Written by `banking.services.attention_credit` only, which holds the customer's lock and checked the actor's
+    permission; `amount` is positive (stored negative, as every credit).
+    """
+    amount = amount_parse(amount)
+    tx = Transaction.objects.create(
+        entity_id=customer.entity_id,
+        customer=customer,
+        kind=TransactionKind.CREDIT,
+        credit_type=CreditType.BANK_RECEIPT,
+        title=title.strip()[:200],
+        description=description or "",
+        amount=-amount,
+        date=date,
+        source=TransactionSource.PAYMENT,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=timezone.now(),
+    )
+    activity_record(
+        entity_id=customer.entity_id,
+        actor=actor,
+        action=ActivityAction.CREATE,
+        obj=tx,
+        customer_id=customer.pk,
+        summary=tx.title,
+        after=snapshot(tx, TRANSACTION_FIELDS),
+    )
+    return tx
+
+
+@transaction.atomic
 def transaction_void(*, transaction_id: int, actor, reason: str) -> Transaction:
     """Void a transaction with a reason. A line on a non-void invoice must wait for that invoice's void."""
     customer_id = Transaction.objects.filter(pk=transaction_id).values_list("customer_id", flat=True).first()

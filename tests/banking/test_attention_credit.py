@@ -206,12 +206,14 @@ def test_api_credit(unknown_liquidation, make_customer, clerk, entity, other_ent
     assert api.post(url, {"customer": customer.pk}, format="json").status_code == 403
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=clerk).key}")
     missing = api.post(url, {"customer": 999999}, format="json")
-    assert missing.status_code in (400, 404)
-    assert missing.json()["code"] in ("customer_not_found", "does_not_exist", "validation_error")
-    other = api.post(url, {"customer": foreign.pk}, format="json")
-    assert other.status_code in (400, 404) and other.json()["code"] != "permission_denied"
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    other = api.post(url, {"customer": foreign.pk}, format="json")  # another company's customer: not found
+    assert other.status_code == 404 and other.json()["code"] == "not_found"
+    Membership.objects.create(user=clerk, entity=other_entity, role=Role.BILLING_CLERK)
+    other = api.post(url, {"customer": foreign.pk}, format="json")  # even one the clerk may see elsewhere
+    assert other.status_code == 404 and other.json()["code"] == "customer_not_found"
     blank = api.post(url, {}, format="json")
-    assert blank.status_code == 400
+    assert blank.status_code == 400 and "customer" in blank.json()["fields"]
     assert not Transaction.objects.filter(credit_type=CreditType.BANK_RECEIPT).exists()
     answer = api.post(url, {"customer": customer.pk}, format="json")
     assert answer.status_code == 201, answer.content
@@ -220,3 +222,5 @@ def test_api_credit(unknown_liquidation, make_customer, clerk, entity, other_ent
     assert credit.amount == Decimal("-101.75")
     again = api.post(url, {"customer": customer.pk}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "attention_already_resolved"
+    schema = api.get("/api/schema/")
+    assert schema.status_code == 200 and b"/api/needs-attention/{id}/credit/" in schema.content

@@ -21,6 +21,7 @@ from quita.banking.models import (
 from quita.billing.models import Invoice
 from quita.core.api import CodedChoiceField, DefaultEntityMixin, MoneyField, ScopedPrimaryKeyRelatedField
 from quita.core.models import Entity
+from quita.customers.models import Customer
 
 PERCENT = {"max_digits": 5, "decimal_places": 2, "coerce_to_string": True}
 
@@ -316,6 +317,7 @@ class AttentionItemSerializer(serializers.ModelSerializer):
             "resolved_by",
             "resolution",
             "payment",
+            "credit",
             "created_at",
         ]
         read_only_fields = fields
@@ -337,6 +339,12 @@ class AttentionApplySerializer(serializers.Serializer):
     """Input of `attention_apply`: the open invoice that takes the item's money."""
 
     invoice = ScopedPrimaryKeyRelatedField(queryset=Invoice.objects.all())
+
+
+class AttentionCreditSerializer(serializers.Serializer):
+    """Input of `attention_credit`: the customer whose account keeps the item's money."""
+
+    customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all())
 
 
 class DueDateSerializer(serializers.Serializer):

@@ -215,6 +215,19 @@ class AttentionViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         item = services.attention_apply(item_id=item.pk, invoice_id=data["invoice"].pk, actor=request.user)
         return Response(self.get_serializer(item).data)
 
+    @extend_schema(
+        request=s.AttentionCreditSerializer,
+        responses={201: s.AttentionItemSerializer, **error_responses(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def credit(self, request, pk=None):
+        """Credit the item's money to a customer's account (an unbilled ledger credit the next invoice consumes), when
+        there is no open invoice to apply it to; the item is resolved and points at the credit."""
+        item = self.get_object()
+        data = _validated(s.AttentionCreditSerializer, request, self)
+        item = services.attention_credit(item_id=item.pk, customer_id=data["customer"].pk, actor=request.user)
+        return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
+
 
 class PixWebhookView(APIView):
     """The PSP's webhook of received PIX (`POST …/pix` per the API Pix). The URL carries the entity's secret token

@@ -17,3 +17,8 @@ class BankingConfig(AppConfig):
         from quita.payments.services import balance_hook_register
 
         balance_hook_register(invoice_charges_follow_balance)
+
+        from quita.banking.notices import KIND, boleto_cancelled_message
+        from quita.notifications.messages import email_kind_register
+
+        email_kind_register(KIND, boleto_cancelled_message)

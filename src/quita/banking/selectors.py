@@ -266,3 +266,11 @@ def boleto_cancel_reason(boleto: Boleto) -> str:
         .first()
     )
     return (row or {}).get("reason", "")
+
+
+def boleto_cancel_notified(boleto_id: int) -> bool:
+    """Whether the subscriber was e-mailed about the boleto's cancellation (its one `Email` row, decision 0057)."""
+    from quita.banking.notices import KIND
+    from quita.notifications.models import Email
+
+    return Email.objects.filter(key=f"{KIND}:{boleto_id}").exists()

@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from quita.banking import boleto as boleto_math
-from quita.banking import settlement
+from quita.banking import notices, settlement
 from quita.banking.banks import BANKS
 from quita.banking.bulk import Pipeline, any_of, insert_rows, reserve_ids, set_text, update_rows
 from quita.banking.cnab import reader as cnab_reader
@@ -488,15 +488,21 @@ BOLETO_CANCEL_REASON_MAX = 255
 
 
 @transaction.atomic
-def boleto_cancel(*, boleto_id: int, actor, reason: str) -> Boleto:
+def boleto_cancel(*, boleto_id: int, actor, reason: str, notify: bool = True) -> Boleto:
     """Cancel an open boleto by hand (pedido de baixa), with a reason: one not sent yet is simply cancelled; a sent one
-    gets the bank's cancellation instruction in the next remittance. The invoice stays unpaid."""
+    gets the bank's cancellation instruction in the next remittance. The invoice stays unpaid.
+
+    With `notify` (the default) the subscriber, who may hold the boleto (the portal and the invoice e-mail show every
+    open one), is e-mailed after the commit: do not pay it; the invoice's pay link when it is still open. Not for a
+    customer without an e-mail address, nor for a paid or void invoice; never twice (decision 0057)."""
     wallet_id = Boleto.objects.filter(pk=boleto_id).values_list("wallet_id", flat=True).first()
     if wallet_id is None:
         raise NotFound(_("Boleto not found."), code="boleto_not_found")
     # Wallet before boleto, the order remittance_create and the balance hooks lock them in (docs/decisions/0045).
     Wallet.objects.select_for_update(of=("self",)).filter(pk=wallet_id).values_list("pk").first()
-    boleto = Boleto.objects.select_for_update(of=("self",)).get(pk=boleto_id)
+    boleto = (
+        Boleto.objects.select_for_update(of=("self",)).select_related("invoice", "customer", "entity").get(pk=boleto_id)
+    )
     ensure_permission(actor=actor, entity=boleto.entity_id, action="generate_invoices")
     reason = (reason or "").strip()
     if not reason:
@@ -518,6 +524,9 @@ def boleto_cancel(*, boleto_id: int, actor, reason: str) -> Boleto:
         raise Conflict(_("Only an open boleto can be cancelled."), code="boleto_not_open")
     # Not sent yet: the bank never heard of it. Sent: the write-off replaces any change still waiting.
     sent = boleto.pending_action != RemittanceAction.ENTRY
+    recipients = []
+    if notify and boleto.invoice.status == InvoiceStatus.UNPAID:
+        recipients = notices.notice_recipients(boleto)
     with logged_update(
         boleto,
         BOLETO_FIELDS,
@@ -525,11 +534,13 @@ def boleto_cancel(*, boleto_id: int, actor, reason: str) -> Boleto:
         action=ActivityAction.VOID,
         summary=f"boleto {boleto.our_number_display}: cancelled: {reason}",
         saved=["status", "pending_action", "cancelled_at"],
-        extra={"reason": reason},
+        extra={"reason": reason, "notify": notify, "notified": recipients},
     ):
         boleto.pending_action = RemittanceAction.CANCEL if sent else RemittanceAction.NONE
         boleto.status = BoletoStatus.CANCELLED
         boleto.cancelled_at = timezone.now()
+    if recipients:
+        notices.boleto_cancel_notice(boleto=boleto, actor=actor, recipients=recipients)
     return boleto
 
 

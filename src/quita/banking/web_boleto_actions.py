@@ -38,6 +38,7 @@ class CancelForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"maxlength": services.BOLETO_CANCEL_REASON_MAX, "aria-required": "true"}),
     )
+    notify = forms.BooleanField(label=_("Notify the subscriber"), required=False, initial=True)
 
 
 def boleto_page_context(request, boleto: Boleto, **extra) -> dict:
@@ -122,7 +123,9 @@ def boleto_cancel(request, pk: int):
     form = CancelForm(request.POST)
 
     def run(data) -> str:
-        services.boleto_cancel(boleto_id=boleto.pk, actor=request.user, reason=data["reason"])
+        services.boleto_cancel(boleto_id=boleto.pk, actor=request.user, reason=data["reason"], notify=data["notify"])
+        if data["notify"] and selectors.boleto_cancel_notified(boleto.pk):
+            return gettext("Boleto cancelled. The subscriber was told by e-mail.")
         return gettext("Boleto cancelled.")
 
     return _answer(request, boleto, form=form, run=run, cancel_form=form)

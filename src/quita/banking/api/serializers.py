@@ -333,6 +333,11 @@ class CancelSerializer(serializers.Serializer):
     """Input of `boleto_cancel`: why the boleto is cancelled (the service refuses a blank or too long reason)."""
 
     reason = serializers.CharField(allow_blank=True, trim_whitespace=True)
+    notify = serializers.BooleanField(
+        default=True,
+        help_text="E-mail the subscriber that the boleto was cancelled and must not be paid, with the invoice's pay "
+        "link (not for a customer without e-mail, nor for a paid or void invoice; once per boleto).",
+    )
 
 
 class AttentionApplySerializer(serializers.Serializer):

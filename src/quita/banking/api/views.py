@@ -88,10 +88,11 @@ class BoletoViewSet(EntityScopedMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel the boleto by hand (pedido de baixa) with a reason; a boleto the bank has gets the cancellation
-        instruction in the next remittance. The invoice stays unpaid."""
+        instruction in the next remittance. The invoice stays unpaid. With `notify` (default true) the subscriber is
+        e-mailed after the commit that the boleto must not be paid."""
         boleto = self.get_object()
         data = _validated(s.CancelSerializer, request, self)
-        services.boleto_cancel(boleto_id=boleto.pk, actor=request.user, reason=data["reason"])
+        services.boleto_cancel(boleto_id=boleto.pk, actor=request.user, reason=data["reason"], notify=data["notify"])
         return Response(self.get_serializer(self.get_queryset().get(pk=boleto.pk)).data)
 
     @extend_schema(responses={(200, "text/html"): str})

@@ -3,17 +3,22 @@ boleto's linha digitável, nosso número, amount and due date, the invoice's pay
 
 from __future__ import annotations
 
+import email as email_module
+import email.policy
+
 import pytest
 from django.core import mail
 from django.db import transaction
 
 from quita.banking import notices, services
 from quita.banking.models import BoletoStatus
+from quita.billing.models import Invoice, InvoiceStatus
 from quita.core.models import ActivityLog
 from quita.customers.models import Customer
 from quita.notifications.models import Email, EmailStatus
 from tests.banking.test_boleto_actions import REASON, _api
 from tests.banking.test_pages import staff
+from tests.notifications.test_invoice_email import smtp_server  # noqa: F401 - the aiosmtpd fixture
 
 
 @pytest.fixture
@@ -131,3 +136,22 @@ def test_page_notifies_when_checked(sent, clerk, django_capture_on_commit_callba
         )
     assert done.status_code == 200 and len(mail.outbox) == 1
     assert "Boleto cancelled. The subscriber was told by e-mail." in done.content.decode()
+
+
+def test_not_sent_for_a_paid_or_void_invoice(sent, clerk, django_capture_on_commit_callbacks):
+    """Nothing left to pay there: the pay link would mislead (the boleto goes in the next remittance anyway)."""
+    Invoice.objects.filter(pk=sent.invoice_id).update(status=InvoiceStatus.VOID)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.boleto_cancel(boleto_id=sent.pk, actor=clerk, reason=REASON)
+    assert mail.outbox == [] and not Email.objects.exists()
+
+
+def test_through_a_real_smtp_server(sent, clerk, smtp_server, django_capture_on_commit_callbacks):  # noqa: F811
+    with django_capture_on_commit_callbacks(execute=True):
+        services.boleto_cancel(boleto_id=sent.pk, actor=clerk, reason=REASON)
+    assert smtp_server.received.wait(10)
+    ((recipients, raw),) = smtp_server.messages
+    message = email_module.message_from_bytes(raw, policy=email.policy.default)
+    assert recipients == ["maria@example.com"] and sent.our_number_display in message["Subject"]
+    assert sent.digitable_line in message.get_body(preferencelist=("plain",)).get_content()
+    assert Email.objects.get().provider == "smtp"

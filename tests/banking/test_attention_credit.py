@@ -224,3 +224,43 @@ def test_api_credit(unknown_liquidation, make_customer, clerk, entity, other_ent
     assert again.status_code == 409 and again.json()["code"] == "attention_already_resolved"
     schema = api.get("/api/schema/")
     assert schema.status_code == 200 and b"/api/needs-attention/{id}/credit/" in schema.content
+
+
+def test_staff_page_finds_the_customer_and_credits(unknown_liquidation, make_customer, clerk, client, other_entity):
+    customer = make_customer("Joana Prado")
+    make_customer("Joana Prado", target=other_entity)  # another company's namesake is never listed
+    client.force_login(clerk)
+    item = unknown_liquidation
+    resolve = client.get(f"/billing/needs-attention/{item.pk}/resolve/", HTTP_HX_REQUEST="true").content.decode()
+    assert f"/billing/needs-attention/{item.pk}/credit/" in resolve and "Creditar ao cliente" in resolve
+    url = f"/billing/needs-attention/{item.pk}/credit/"
+    nobody = client.get(url, {"credit-q": "Zélia"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Nenhum cliente desta empresa corresponde à busca." in nobody
+    found = client.get(url, {"credit-q": "joana"}, HTTP_HX_REQUEST="true").content.decode()
+    assert found.count('name="credit-customer"') == 1 and f'value="{customer.pk}"' in found
+    by_document = client.get(url, {"credit-q": customer.document[:6]}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'value="{customer.pk}"' in by_document
+    by_code = client.get(url, {"credit-q": f"#{customer.pk}"}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'value="{customer.pk}"' in by_code
+    unchosen = client.post(url, {"credit-q": "joana"}, HTTP_HX_REQUEST="true")
+    assert unchosen.status_code == 422 and "Escolha o cliente." in unchosen.content.decode()
+    done = client.post(url, {"credit-q": "joana", "credit-customer": customer.pk}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and done["HX-Refresh"] == "true"
+    assert Transaction.objects.get(credit_type=CreditType.BANK_RECEIPT).customer_id == customer.pk
+    again = client.post(url, {"credit-q": "joana", "credit-customer": customer.pk}, HTTP_HX_REQUEST="true")
+    assert again.status_code == 409 and "Esta pendência já foi resolvida." in again.content.decode()
+    listing = client.get("/billing/needs-attention/?state=resolved").content.decode()
+    assert f'href="/customers/{customer.pk}/billing/"' in listing and "Creditado na conta de Joana Prado" in listing
+
+
+def test_staff_page_puts_the_services_refusal_on_the_customer_field(unknown_liquidation, make_customer, clerk, client,
+                                                                     entity, other_entity):  # fmt: skip
+    foreign = make_customer("Outra Pessoa", target=other_entity)
+    client.force_login(clerk)
+    url = f"/billing/needs-attention/{unknown_liquidation.pk}/credit/"
+    refused = client.post(url, {"credit-q": "", "credit-customer": foreign.pk}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 404
+    assert 'id="id_credit-customer_error">Nenhum cliente desta empresa.' in refused.content.decode()
+    assert not Transaction.objects.filter(credit_type=CreditType.BANK_RECEIPT).exists()
+    client.force_login(make_user("viewer", entity, Role.READ_ONLY))
+    assert client.post(url, {"credit-customer": foreign.pk}).status_code == 403

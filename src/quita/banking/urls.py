@@ -29,6 +29,7 @@ web_patterns = (
         path("needs-attention/", web_views.attention_list, name="attention"),
         path("needs-attention/<int:pk>/resolve/", web_views.attention_resolve, name="attention-resolve"),
         path("needs-attention/<int:pk>/apply/", web_views.attention_apply, name="attention-apply"),
+        path("needs-attention/<int:pk>/credit/", web_views.attention_credit, name="attention-credit"),
         path("invoices/<int:pk>/boleto/", web_views.boleto_issue, name="boleto-issue"),
         path("invoices/<int:pk>/pix/", web_views.pix_create, name="pix-create"),
         path("boletos/", web_views.boleto_list, name="boletos"),

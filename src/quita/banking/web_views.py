@@ -21,7 +21,8 @@ from quita.core.errors import DomainError
 from quita.core.models import Entity
 from quita.core.money import format_money
 from quita.customers import services as customer_services
-from quita.customers.models import Contract
+from quita.customers.models import Contract, Customer
+from quita.customers.selectors import customers_matching
 from quita.web.common import done, form_error, is_htmx, modal, paginate, require, scoped_customer, scoped_invoice
 from quita.web.context import staff_view, user_actions, user_entities
 
@@ -84,7 +85,7 @@ def attention_list(request):
     """Needs attention: money kept but not applied by itself, open first."""
     state = request.GET.get("state", "open")
     items = AttentionItem.objects.filter(entity__in=[e.pk for e in user_entities(request)]).select_related(
-        "entity", "payment"
+        "entity", "payment", "credit"
     )
     if state == "open":
         items = items.filter(resolved_at__isnull=True)
@@ -103,6 +104,17 @@ class ResolveForm(forms.Form):
 
 class ApplyForm(forms.Form):
     invoice = forms.CharField(label=_("Invoice number"), max_length=40)
+
+
+class CreditForm(forms.Form):
+    """Find the customer (name, CPF/CNPJ or code), then choose one of those found: `attention_credit`."""
+
+    q = forms.CharField(label=_("Customer: name, CPF/CNPJ or code"), max_length=100, required=False)
+    customer = forms.IntegerField(label=_("Customer"), required=False)
+
+
+# At most this many customers are listed for the clerk to choose from; a longer list asks for a closer search.
+CREDIT_MATCHES = 10
 
 
 def _attention_item(request, pk: int) -> AttentionItem:
@@ -168,6 +180,52 @@ def attention_apply(request, pk: int):
                 }
                 return done(request, message, reverse("banking-web:attention"))
     return _resolve_modal(request, item, apply_form=form, status=status)
+
+
+@staff_view
+def attention_credit(request, pk: int):
+    """Credit a needs-attention item's money to a customer's account (a modal): find the customer by name, CPF/CNPJ or
+    code among the item's company's customers, choose one, confirm (`attention_credit`)."""
+    item = _attention_item(request, pk)
+    data = request.POST if request.method == "POST" else request.GET
+    form = CreditForm(data, prefix="credit")
+    status = 200
+    matches = []
+    if form.is_valid():
+        search = form.cleaned_data["q"]
+        if search:
+            rows = customers_matching(Customer.objects.filter(entity_id=item.entity_id), search)
+            matches = list(rows.order_by("name", "pk")[: CREDIT_MATCHES + 1])
+            if not matches:
+                form.add_error("q", gettext("No customer of this company matches."))
+        if request.method == "POST":
+            status = 422
+            if form.cleaned_data["customer"] is None:
+                form.add_error("customer", gettext("Choose the customer."))
+            else:
+                try:
+                    item = services.attention_credit(
+                        item_id=item.pk, customer_id=form.cleaned_data["customer"], actor=request.user
+                    )
+                except DomainError as error:
+                    form_error(form, error)
+                    status = error.status
+                else:
+                    message = gettext("%(amount)s credited to %(customer)s's account.") % {
+                        "amount": format_money(-item.credit.amount),
+                        "customer": item.credit.customer.name,
+                    }
+                    return done(request, message, reverse("banking-web:attention"))
+    elif request.method == "POST":
+        status = 422
+    context = {
+        "item": item,
+        "form": form,
+        "matches": matches[:CREDIT_MATCHES],
+        "more": len(matches) > CREDIT_MATCHES,
+        "chosen": getattr(form, "cleaned_data", {}).get("customer"),
+    }
+    return modal(request, "banking/web/attention_credit.html", context, status)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from quita.core.errors import DomainError
 from quita.core.money import format_money
 from quita.core.selectors import activity_for_customer, activity_for_object, entity_today
 from quita.customers.models import Customer, Service
+from quita.customers.selectors import customers_matching
 from quita.notifications import selectors as notification_selectors
 from quita.notifications import services as notification_services
 from quita.payments import services as payment_services
@@ -73,14 +73,7 @@ def entity_switch(request):
 def customers(request):
     rows = Customer.objects.filter(entity=request.entity)
     search = request.GET.get("q", "").strip()
-    if search:
-        digits = "".join(ch for ch in search if ch.isdigit())
-        condition = Q(name__icontains=search) | Q(trade_name__icontains=search)
-        if digits and len(digits) == len(search.replace(".", "").replace("-", "").replace("/", "").replace("#", "")):
-            condition |= Q(document__startswith=digits)
-            if len(digits) < 19:
-                condition |= Q(pk=int(digits))
-        rows = rows.filter(condition)
+    rows = customers_matching(rows, search)
     active = request.GET.get("active", "")
     if active in ("true", "false"):
         rows = rows.filter(is_active=active == "true")

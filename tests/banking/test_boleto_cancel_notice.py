@@ -7,15 +7,18 @@ import email as email_module
 import email.policy
 
 import pytest
+from django.contrib.admin import site as admin_site
 from django.core import mail
 from django.db import transaction
+from django.test import RequestFactory
 
 from quita.banking import notices, services
 from quita.banking.models import BoletoStatus
 from quita.billing.models import Invoice, InvoiceStatus
 from quita.core.models import ActivityLog
 from quita.customers.models import Customer
-from quita.notifications.models import Email, EmailStatus
+from quita.notifications.admin import EmailTemplateAdmin
+from quita.notifications.models import Email, EmailKind, EmailStatus, EmailTemplate
 from tests.banking.test_boleto_actions import REASON, _api
 from tests.banking.test_pages import staff
 from tests.notifications.test_invoice_email import smtp_server  # noqa: F401 - the aiosmtpd fixture
@@ -144,6 +147,31 @@ def test_not_sent_for_a_paid_or_void_invoice(sent, clerk, django_capture_on_comm
     with django_capture_on_commit_callbacks(execute=True):
         services.boleto_cancel(boleto_id=sent.pk, actor=clerk, reason=REASON)
     assert mail.outbox == [] and not Email.objects.exists()
+
+
+def test_the_entity_words_it_with_its_own_template(sent, entity, clerk, django_capture_on_commit_callbacks):
+    """`boleto_cancelled` is a kind of e-mail like the others: a template row for it validates, the admin's add form
+    starts from its default files, and the message is worded by the row."""
+    template = EmailTemplate(
+        entity=entity,
+        kind=EmailKind.BOLETO_CANCELLED,
+        language="pt-br",
+        subject="Boleto {{ boleto.our_number_display }} cancelado",
+        body_text="{{ customer.name }}, pague a fatura {{ invoice.number }} em {{ pay_url }}",
+        body_html="",
+    )
+    template.full_clean()  # a kind outside the choices would be refused here
+    template.save()
+    request = RequestFactory().get("/admin/notifications/emailtemplate/add/", {"kind": "boleto_cancelled"})
+    request.user = clerk
+    initial = EmailTemplateAdmin(EmailTemplate, admin_site).get_changeform_initial_data(request)
+    assert initial["kind"] == "boleto_cancelled" and "{{ boleto.digitable_line }}" in initial["body_text"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.boleto_cancel(boleto_id=sent.pk, actor=clerk, reason=REASON)
+    (message,) = mail.outbox
+    assert message.subject == f"Boleto {sent.our_number_display} cancelado"
+    pay_url = f"http://127.0.0.1:8000/portal/invoices/{sent.invoice_id}/"
+    assert message.body.strip() == f"Maria Silva, pague a fatura {sent.invoice.number} em {pay_url}"
 
 
 def test_through_a_real_smtp_server(sent, clerk, smtp_server, django_capture_on_commit_callbacks):  # noqa: F811

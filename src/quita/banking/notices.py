@@ -16,8 +16,9 @@ from quita.banking.models import Boleto
 from quita.billing.models import InvoiceStatus
 from quita.core.activity import activity_record
 from quita.core.models import ActivityAction
+from quita.notifications.models import EmailKind
 
-KIND = "boleto_cancelled"
+KIND = EmailKind.BOLETO_CANCELLED
 
 
 def notice_recipients(boleto: Boleto) -> list[str]:

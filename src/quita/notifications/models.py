@@ -15,6 +15,7 @@ from quita.customers.models import Customer
 class EmailKind(models.TextChoices):
     INVOICE = "invoice", _("Invoice")
     PORTAL_ACCESS = "portal_access", _("Subscriber portal access")
+    BOLETO_CANCELLED = "boleto_cancelled", _("Boleto cancelled")
 
 
 class EmailStatus(models.TextChoices):

@@ -241,7 +241,9 @@ def test_keyboard_only(new_page, account, ledger):
     open_ = ledger["open"]
     page = new_page()
     page.goto("/portal/login/")
-    # The CPF field has the focus on arrival; Tab moves to the password, Enter submits.
+    # The CPF field has the focus on arrival (waited for: typing before autofocus lands loses keys); Tab moves to
+    # the password, Enter submits.
+    expect(page.get_by_label("CPF ou CNPJ")).to_be_focused()
     page.keyboard.type(ledger["maria"].document)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 import threading
 from decimal import Decimal
 
@@ -83,6 +84,24 @@ def test_an_error_in_the_writing_thread_rolls_the_transaction_back(entity):
     with connection.cursor() as cursor:  # the connection is usable again
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+@postgres_only
+def test_the_gil_is_offered_more_often_while_pipelines_run(entity):
+    """Every 0.5 ms while at least one pipeline of the process runs (two here, nested), then as it was, also when
+    the block fails."""
+    before = sys.getswitchinterval()
+    seen = []
+    with transaction.atomic(), Pipeline() as outer:
+        outer.submit(lambda cursor: seen.append(sys.getswitchinterval()))
+        with Pipeline() as inner:
+            inner.submit(lambda cursor: seen.append(sys.getswitchinterval()))
+        assert sys.getswitchinterval() == pytest.approx(0.0005)
+    assert seen == [pytest.approx(0.0005)] * 2
+    assert sys.getswitchinterval() == before
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), Pipeline():
+        1 / 0  # noqa: B018
+    assert sys.getswitchinterval() == before
 
 
 @postgres_only

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import queue
+import sys
 import threading
 from decimal import Decimal
 from operator import itemgetter
@@ -24,6 +25,33 @@ import psycopg
 from django.db import connection, models
 from psycopg._copy_base import format_row_text  # psycopg's COPY text formatter (C in psycopg[binary])
 from psycopg.adapt import Transformer
+
+# While a pipeline runs, the interpreter offers the GIL every 0.5 ms instead of every 5 ms (CPython's default):
+# the writing thread needs it for a moment between two statements (to start the next one) and between two blocks
+# of COPY data, and the server waits meanwhile while this thread decides the next chunk. Measured on the 100,000-
+# record return import: about 0.7 s less of the server waiting (decision 0033). Process-wide, so counted: the
+# interval is restored when the last pipeline of the process ends.
+SWITCH_INTERVAL = 0.0005
+_switch_lock = threading.Lock()
+_switch_users = 0
+_switch_saved = 0.0
+
+
+def _switch_enter() -> None:
+    global _switch_users, _switch_saved
+    with _switch_lock:
+        if _switch_users == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(_switch_saved, SWITCH_INTERVAL))
+        _switch_users += 1
+
+
+def _switch_exit() -> None:
+    global _switch_users
+    with _switch_lock:
+        _switch_users -= 1
+        if _switch_users == 0:
+            sys.setswitchinterval(_switch_saved)
 
 
 class Pipeline:
@@ -52,6 +80,7 @@ class Pipeline:
             self._thread = threading.Thread(
                 target=self._work, args=(connection.connection,), name="quita-bulk-writes", daemon=True
             )
+            _switch_enter()
             self._thread.start()
             if self.immediate_keys:
                 self.submit(lambda cursor: cursor.execute("SET CONSTRAINTS ALL IMMEDIATE"))
@@ -85,6 +114,7 @@ class Pipeline:
             self._jobs.put(None)
             self._thread.join()
             self._thread = None
+            _switch_exit()
         if kind is None and self._error is not None:
             raise self._error
 

@@ -417,6 +417,7 @@ class ReturnRecord(models.Model):
         related_name="+",
         verbose_name=_("payment"),
         db_constraint=False,
+        db_index=False,  # read from the record to the payment, never the other way
     )
     # bank:wallet:nosso número:occurrence:date — the same event reported again (another file) applies once.
     event_key = models.CharField(_("event key"), max_length=120, null=True, blank=True)
@@ -431,7 +432,7 @@ class ReturnRecord(models.Model):
                 fields=["event_key"], condition=Q(event_key__isnull=False), name="return_record_unique_event"
             ),
         ]
-        indexes = [models.Index(fields=["our_number"], name="return_record_our_number_idx")]
+        # No index on our_number: records are read by file (return_record_unique_line) and by boleto.
 
     def __str__(self) -> str:
         return f"{self.our_number} {self.occurrence_code}"

@@ -998,11 +998,13 @@ CHUNK = 10000
 
 
 def _chunks(count: int):
-    """(start, end) of each chunk: the first one small, so that the database starts writing early."""
+    """(start, end) of each chunk: the first one small, so that the database starts writing early, then each twice
+    the one before up to CHUNK. Deciding a chunk here takes about half the time the database takes to write it:
+    a chunk at most twice its predecessor is ready before the queue runs dry, so the server never waits."""
     start, size = 0, min(CHUNK, 1000)
     while start < count:
         yield start, min(start + size, count)
-        start, size = start + size, CHUNK
+        start, size = start + size, min(size * 2, CHUNK)
 
 
 BOLETO_EVENT_FIELDS = ["status", "registered_at", "paid_at", "pending_action", "rejection_code"]
@@ -1061,8 +1063,12 @@ def _apply_titles(entity_id, parsed, content, wallet, return_file, actor, now, v
     if wallet is not None:
         boletos = boletos.filter(wallet=wallet)
     by_number: dict[int, dict | None] = {}
-    for b in boletos.filter(our_number__in=any_of({t.our_number for t in titles if t.our_number is not None})).values(
-        "id", "invoice_id", "customer_id", "status", "our_number", "our_number_display"
+    numbers = any_of({t.our_number for t in titles if t.our_number is not None})
+    # Unordered: the model's newest-first ordering would sort every boleto of the file for nothing.
+    for b in (
+        boletos.filter(our_number__in=numbers)
+        .order_by()
+        .values("id", "invoice_id", "customer_id", "status", "our_number", "our_number_display")
     ):
         # Without the file's wallet, a number two wallets of the bank share is ambiguous: never guess.
         by_number[b["our_number"]] = None if b["our_number"] in by_number else b

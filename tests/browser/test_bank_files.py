@@ -76,3 +76,30 @@ def test_import_a_return_file_and_land_on_its_page(open_page, clerk, return_cont
         page.goto(url)
         assert axe_violations(page) == [], url
     expect(page.locator("#remittance-wallets")).to_contain_text("BB cobrança")
+
+
+def test_credit_money_that_needs_attention_to_the_customer(open_page, clerk, entity, return_content):
+    """The void invoice's payer has nothing open: the clerk finds the customer in the needs-attention modal and keeps
+    the money as a credit on their account (decision 0059); the resolved row leads to the customer's billing tab,
+    where the credit waits for the next invoice."""
+    banking.return_import(entity_id=entity.pk, content=return_content, filename="CB030101.RET", actor=clerk)
+    page = open_page("clerk", "pw-clerk")
+    page.goto("/billing/needs-attention/")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    page.get_by_role("button", name="Resolve").click()
+    modal = page.locator("#modal")
+    modal.get_by_label("Customer: name, CPF/CNPJ or code").fill("Cliente 1")
+    modal.get_by_role("button", name="Credit to customer").click()
+    expect(modal.get_by_role("heading", name="Credit to customer")).to_be_visible()
+    choice = modal.get_by_role("radio", name=re.compile("Cliente 1"))
+    expect(choice).to_be_checked()  # the only customer found is chosen
+    expect(modal.get_by_role("radio")).to_have_count(1)
+    assert axe_violations(page, "#modal") == []
+    modal.get_by_role("button", name="Credit to the customer's account").click()
+    expect(page.locator(".messages")).to_contain_text("R$60.00 credited to Cliente 1's account")
+    page.goto("/billing/needs-attention/?state=resolved")
+    resolution = page.locator("tbody tr td a")
+    expect(resolution).to_have_count(1)
+    resolution.click()
+    page.wait_for_url(re.compile(r"/customers/\d+/billing/"))
+    expect(page.locator("main")).to_contain_text("Payment received by the bank")

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 
 from quita.banking import services
 from quita.banking.models import AttentionItem, AttentionReason
+from quita.billing import services as billing_services
 from quita.billing.models import CreditType, InvoiceStatus, Transaction, TransactionKind
 from quita.core.errors import Conflict, NotFound, PermissionDenied
 from quita.core.models import ActivityLog, Membership, Role
@@ -98,6 +99,23 @@ def test_the_credit_is_consumed_by_the_next_invoice(unknown_liquidation, make_cu
     credit.refresh_from_db()
     assert credit.invoice_id == invoice.pk
     assert invoice.status == InvoiceStatus.UNPAID
+
+
+def test_the_credit_cannot_be_voided(unknown_liquidation, make_customer, clerk, client):
+    """Money the bank received stays on the books: the service refuses the void, and the billing tab offers none."""
+    customer = make_customer()
+    credit = services.attention_credit(item_id=unknown_liquidation.pk, customer_id=customer.pk, actor=clerk).credit
+    before = _written()
+    with pytest.raises(Conflict) as error:
+        billing_services.transaction_void(transaction_id=credit.pk, actor=clerk, reason="cliente errado")
+    assert error.value.code == "received_credit_cannot_void"
+    assert _written() == before
+    credit.refresh_from_db()
+    assert not credit.is_void
+    client.force_login(clerk)
+    page = client.get(f"/customers/{customer.pk}/billing/").content.decode()
+    assert f'data-transaction="{credit.pk}"' in page
+    assert f"/transactions/{credit.pk}/void/" not in page
 
 
 def test_the_same_money_is_credited_once(unknown_liquidation, make_customer, clerk):

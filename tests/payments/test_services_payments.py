@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from quita.billing import services as billing_services
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction, TransactionKind, TransactionSource
 from quita.core.errors import Conflict, NotFound, ValidationFailed
 from quita.core.models import ActivityLog
@@ -109,6 +110,20 @@ def test_overpayment_leaves_an_unbilled_credit_that_lands_on_the_next_invoice(le
     assert february.total == Decimal("40.00")
     excess.refresh_from_db()
     assert excess.invoice == february
+
+
+def test_an_overpayment_credit_cannot_be_voided(ledger, invoice_of, make_customer, clerk):
+    """The company holds that money: voiding the credit would take it off the books. It waits for the next invoice."""
+    invoice = invoice_of("95.00", customer=make_customer())
+    ledger.pay(invoice, amount="100.00", reference="R-9")
+    excess = Transaction.objects.get(kind=TransactionKind.CREDIT)
+    written = ActivityLog.objects.count()
+    with pytest.raises(Conflict) as error:
+        billing_services.transaction_void(transaction_id=excess.pk, actor=clerk, reason="engano")
+    assert error.value.code == "received_credit_cannot_void"
+    assert "Overpayment" in str(error.value) or "Pagamento a maior" in str(error.value)
+    excess.refresh_from_db()
+    assert not excess.is_void and ActivityLog.objects.count() == written
 
 
 def test_one_reference_pays_three_invoices(ledger, make_customer, clerk):

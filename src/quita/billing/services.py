@@ -230,6 +230,14 @@ def transaction_void(*, transaction_id: int, actor, reason: str) -> Transaction:
             _("A payment cannot be voided: money received is given back with a refund or kept as a credit."),
             code="payment_cannot_void",
         )
+    if tx.source == TransactionSource.PAYMENT:
+        # An overpayment, or bank money credited to the payer's account (banking.attention_credit): the company holds
+        # this money, so it stays on the books until an invoice consumes it (voiding it would lose it).
+        raise Conflict(
+            _("This credit is money received (%(type)s): it cannot be voided. Its next invoice consumes it.")
+            % {"type": tx.get_credit_type_display() or tx.get_kind_display()},
+            code="received_credit_cannot_void",
+        )
     before = snapshot(tx, TRANSACTION_FIELDS)
     tx.is_void = True
     tx.void_reason = reason.strip()[:255]

@@ -101,21 +101,47 @@ def test_the_credit_is_consumed_by_the_next_invoice(unknown_liquidation, make_cu
     assert invoice.status == InvoiceStatus.UNPAID
 
 
-def test_the_credit_cannot_be_voided(unknown_liquidation, make_customer, clerk, client):
-    """Money the bank received stays on the books: the service refuses the void, and the billing tab offers none."""
-    customer = make_customer()
-    credit = services.attention_credit(item_id=unknown_liquidation.pk, customer_id=customer.pk, actor=clerk).credit
-    before = _written()
-    with pytest.raises(Conflict) as error:
+def test_a_voided_credit_sends_the_money_back_to_needs_attention(unknown_liquidation, make_customer, clerk, client):
+    """Credited to the wrong customer: voiding the credit opens the item again, so the money can go to the right one.
+    It never leaves the books: the void line and the reopened item are written together, each with its log row."""
+    wrong, right = make_customer("Ana Errada"), make_customer("Bia Certa")
+    credit = services.attention_credit(item_id=unknown_liquidation.pk, customer_id=wrong.pk, actor=clerk).credit
+    client.force_login(clerk)
+    page = client.get(f"/customers/{wrong.pk}/billing/").content.decode()
+    assert f"/transactions/{credit.pk}/void/" in page  # offered: the money has somewhere to go back to
+    logged = ActivityLog.objects.count()
+    billing_services.transaction_void(transaction_id=credit.pk, actor=clerk, reason="cliente errado")
+    credit.refresh_from_db()
+    item = AttentionItem.objects.get(pk=unknown_liquidation.pk)
+    assert credit.is_void and credit.void_reason == "cliente errado"
+    assert (item.resolved_at, item.resolved_by, item.resolution, item.credit) == (None, None, "", None)
+    assert ActivityLog.objects.count() == logged + 2  # the line's void and the item's reopening
+    reopened = ActivityLog.objects.filter(content_type__model="attentionitem", object_id=item.pk).latest("id")
+    assert reopened.before["credit"] == credit.pk and reopened.after == {
+        "resolution": "",
+        "credit": None,
+        "resolved_at": None,
+    }
+    again = services.attention_credit(item_id=item.pk, customer_id=right.pk, actor=clerk)
+    assert again.credit.customer_id == right.pk and again.credit.amount == Decimal("-101.75")
+    assert not Transaction.objects.filter(customer=wrong, is_void=False).exists()
+
+
+def test_the_void_and_the_reopening_are_one_operation(unknown_liquidation, make_customer, clerk, monkeypatch):
+    """If the item cannot be reopened, the credit is not voided either."""
+    credit = services.attention_credit(
+        item_id=unknown_liquidation.pk, customer_id=make_customer().pk, actor=clerk
+    ).credit
+
+    def fail(*args, **kwargs):
+        raise IntegrityError("disk full")
+
+    monkeypatch.setattr(services, "activity_record", fail)
+    with pytest.raises(IntegrityError):
         billing_services.transaction_void(transaction_id=credit.pk, actor=clerk, reason="cliente errado")
-    assert error.value.code == "received_credit_cannot_void"
-    assert _written() == before
     credit.refresh_from_db()
     assert not credit.is_void
-    client.force_login(clerk)
-    page = client.get(f"/customers/{customer.pk}/billing/").content.decode()
-    assert f'data-transaction="{credit.pk}"' in page
-    assert f"/transactions/{credit.pk}/void/" not in page
+    assert AttentionItem.objects.get(pk=unknown_liquidation.pk).credit_id == credit.pk
 
 
 def test_the_same_money_is_credited_once(unknown_liquidation, make_customer, clerk):

@@ -18,6 +18,11 @@ class BankingConfig(AppConfig):
 
         balance_hook_register(invoice_charges_follow_balance)
 
+        from quita.banking.services import attention_credit_voided
+        from quita.billing.services import received_credit_void_hook_register
+
+        received_credit_void_hook_register(attention_credit_voided)
+
         from quita.banking.notices import KIND, boleto_cancelled_message
         from quita.notifications.messages import email_kind_register
 

@@ -45,7 +45,7 @@ from quita.banking.models import (
     Wallet,
     WalletKind,
 )
-from quita.billing.models import Invoice, InvoiceStatus
+from quita.billing.models import Invoice, InvoiceStatus, Transaction
 from quita.billing.services import bank_receipt_credit, customer_lock
 from quita.core.activity import activity_record, logged_update, snapshot
 from quita.core.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -1479,6 +1479,35 @@ def attention_credit(*, item_id: int, customer_id: int, actor) -> AttentionItem:
         after={"resolution": item.resolution, "credit": credit.pk, "customer": customer.pk},
     )
     return item
+
+
+def attention_credit_voided(*, tx: Transaction, actor) -> bool:
+    """The void hook of `billing.services.transaction_void` (decision 0059): a credit written by `attention_credit`
+    can be voided — credited to the wrong customer, say — because its money goes back to "needs attention": the
+    item is open again, without its credit, to be credited to the right customer or applied. Called with the
+    customer and the line locked (the item is locked after them, as `attention_credit` does); False for any other
+    line."""
+    item = AttentionItem.objects.select_for_update().filter(credit_id=tx.pk).first()
+    if item is None:
+        return False
+    before = {
+        "resolution": item.resolution,
+        "credit": tx.pk,
+        "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
+    }
+    item.resolved_at, item.resolved_by, item.resolution, item.credit = None, None, "", None
+    item.save(update_fields=["resolved_at", "resolved_by", "resolution", "credit"])
+    activity_record(
+        entity_id=item.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=item,
+        customer_id=tx.customer_id,
+        summary=f"needs attention: open again, its credit (transaction {tx.pk}) voided",
+        before=before,
+        after={"resolution": "", "credit": None, "resolved_at": None},
+    )
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -204,6 +204,18 @@ def bank_receipt_credit(
     return tx
 
 
+# Apps that can take back the money of a credit written by money received register `hook(*, tx, actor) -> bool` in
+# their AppConfig.ready(): `transaction_void` asks each, inside its transaction with the line locked, and voids such a
+# credit only when one answers True, having taken the money back (banking: the needs-attention item the credit came
+# from is open again). Otherwise the money would leave the books, and the void is refused.
+_RECEIVED_CREDIT_VOID_HOOKS: list = []
+
+
+def received_credit_void_hook_register(hook) -> None:
+    if hook not in _RECEIVED_CREDIT_VOID_HOOKS:
+        _RECEIVED_CREDIT_VOID_HOOKS.append(hook)
+
+
 @transaction.atomic
 def transaction_void(*, transaction_id: int, actor, reason: str) -> Transaction:
     """Void a transaction with a reason. A line on a non-void invoice must wait for that invoice's void."""
@@ -230,9 +242,11 @@ def transaction_void(*, transaction_id: int, actor, reason: str) -> Transaction:
             _("A payment cannot be voided: money received is given back with a refund or kept as a credit."),
             code="payment_cannot_void",
         )
-    if tx.source == TransactionSource.PAYMENT:
-        # An overpayment, or bank money credited to the payer's account (banking.attention_credit): the company holds
-        # this money, so it stays on the books until an invoice consumes it (voiding it would lose it).
+    if tx.source == TransactionSource.PAYMENT and not any(
+        hook(tx=tx, actor=actor) for hook in _RECEIVED_CREDIT_VOID_HOOKS
+    ):
+        # An overpayment, or bank money no app takes back: the company holds this money, so it stays on the books
+        # until an invoice consumes it (voiding it would lose it).
         raise Conflict(
             _("This credit is money received (%(type)s): it cannot be voided. Its next invoice consumes it.")
             % {"type": tx.get_credit_type_display() or tx.get_kind_display()},

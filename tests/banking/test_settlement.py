@@ -87,9 +87,8 @@ def _all_rows(invoice):
                 log.customer_id == invoice.customer_id,
                 log.actor_id,
                 log.content_type_id,
-                {k: v for k, v in log.before.items() if k != "number"},
-                {k: v for k, v in log.after.items() if k not in ("number", "payment")},
-                log.before["number"] == number == log.after["number"],
+                log.before,
+                {k: v for k, v in log.after.items() if k != "payment"},
                 log.after["payment"] == payment_ids[index],
             )
             for index, log in enumerate(logs)

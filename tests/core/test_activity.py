@@ -90,10 +90,16 @@ def test_pay_logs_the_invoice_before_and_after(ledger, make_customer):
     invoice = ledger.invoice(customer)
     payment = ledger.pay(invoice, amount="100.00", reference="R-7")
     log = activity_for_object(invoice).get(action=ActivityAction.PAY)
-    assert (log.before["status"], log.after["status"]) == ("unpaid", "paid")
-    assert (log.before["amount_paid"], log.after["amount_paid"]) == ("0.00", "95.00")
-    assert log.after["payment"] == payment.pk
-    assert (log.after["applied"], log.after["excess"]) == ("95.00", "5.00")
+    # What the payment changed, and nothing it left as it was (the row names the invoice; its summary, the number).
+    assert log.before == {"status": "unpaid", "amount_paid": "0.00"}
+    assert log.after == {
+        "status": "paid",
+        "amount_paid": "95.00",
+        "payment": payment.pk,
+        "applied": "95.00",
+        "excess": "5.00",
+    }
+    assert log.summary.startswith(f"{invoice.number}: 100.00 ")
 
 
 def test_invoice_void_logs_the_lines_it_released(ledger, make_customer):

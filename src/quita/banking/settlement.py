@@ -22,15 +22,13 @@ from django.utils.translation import gettext
 
 from quita.banking.bulk import Pipeline, any_of, insert_rows, insert_tuples, reserve_ids, update_rows
 from quita.billing.models import CreditType, Invoice, InvoiceStatus, Transaction, TransactionKind, TransactionSource
-from quita.billing.services import INVOICE_FIELDS
 from quita.core.activity import _plain
 from quita.core.models import ActivityAction, ActivityLog
 from quita.customers.models import Customer
 from quita.payments.models import Payment, PaymentMethodKind, PaymentStatus
+from quita.payments.services import PAY_LOGGED
 
 ZERO = Decimal("0.00")
-# INVOICE_FIELDS by database attribute (category → category_id), as `core.activity.snapshot` reads them.
-INVOICE_ATTNAMES = {name: Invoice._meta.get_field(name).attname for name in INVOICE_FIELDS}
 
 
 @dataclass
@@ -48,10 +46,8 @@ class Settlement:
     refused: str | None = None  # "void" or "paid": the invoice could not take it
 
 
-# The invoice fields a payment changes; the log's before/after snapshots take these from each step.
+# The invoice fields a payment changes; the "pay" row logs those of them `payment_apply` logs (PAY_LOGGED).
 MUTABLE = ["amount_paid", "payment_method", "payment_reference", "status", "paid_at"]
-# Of INVOICE_FIELDS (the activity snapshot), those a payment changes.
-CHANGING_SNAPSHOT = [name for name, attname in INVOICE_ATTNAMES.items() if attname in MUTABLE]
 
 
 @dataclass
@@ -98,7 +94,7 @@ class Settler:
             customer_ids = Invoice.objects.filter(pk__in=any_of(new)).values_list("customer_id", flat=True)
         customer_ids = sorted(set(customer_ids))
         list(Customer.objects.select_for_update().filter(pk__in=any_of(customer_ids)).order_by("pk").values_list("pk"))
-        columns = sorted({"id", "entity_id", "customer_id", *MUTABLE, *INVOICE_ATTNAMES.values()})
+        columns = sorted({"id", "entity_id", "customer_id", "number", "total", *MUTABLE})
         for row in Invoice.objects.select_for_update().filter(pk__in=any_of(new)).order_by("pk").values(*columns):
             self.invoices[row["id"]] = row
 
@@ -260,19 +256,13 @@ def _write(steps: list[_Step], context: dict, via: Pipeline | None) -> None:
 
 
 def _activity_rows(steps: list[_Step], context: dict) -> list[dict]:
-    """The "pay" activity row of each step: the invoice's INVOICE_FIELDS before and after it, as `payment_apply`
-    logs them. The fields a payment does not change are put in JSON form once per invoice."""
+    """The "pay" activity row of each step, as `payment_apply` logs it: PAY_LOGGED before and after it, with the
+    payment, the amount applied and the excess."""
     user_id, now = context["user_id"], context["now"]
     action, invoice_type = ActivityAction.PAY.value, context["invoice_type"]
-    static: dict[int, dict] = {}
     rows = []
     for step in steps:
         item, invoice = step.item, step.invoice
-        fixed = static.get(invoice["id"])
-        if fixed is None:
-            fixed = static[invoice["id"]] = {
-                name: _plain(invoice[attname]) for name, attname in INVOICE_ATTNAMES.items() if attname not in MUTABLE
-            }
         rows.append(
             {
                 "entity_id": invoice["entity_id"],
@@ -283,10 +273,9 @@ def _activity_rows(steps: list[_Step], context: dict) -> list[dict]:
                 "object_id": invoice["id"],
                 "customer_id": invoice["customer_id"],
                 "summary": f"{invoice['number']}: {item.amount:.2f} {item.method} {item.reference}"[:255],
-                "before": {**fixed, **{name: _plain(step.before[name]) for name in CHANGING_SNAPSHOT}},
+                "before": {name: _plain(step.before[name]) for name in PAY_LOGGED},
                 "after": {
-                    **fixed,
-                    **{name: _plain(step.after[name]) for name in CHANGING_SNAPSHOT},
+                    **{name: _plain(step.after[name]) for name in PAY_LOGGED},
                     "payment": item.payment_id,
                     "applied": f"{step.applied:.2f}",
                     "excess": f"{step.excess:.2f}",

@@ -117,11 +117,8 @@ def test_a_voided_credit_sends_the_money_back_to_needs_attention(unknown_liquida
     assert (item.resolved_at, item.resolved_by, item.resolution, item.credit) == (None, None, "", None)
     assert ActivityLog.objects.count() == logged + 2  # the line's void and the item's reopening
     reopened = ActivityLog.objects.filter(content_type__model="attentionitem", object_id=item.pk).latest("id")
-    assert reopened.before["credit"] == credit.pk and reopened.after == {
-        "resolution": "",
-        "credit": None,
-        "resolved_at": None,
-    }
+    assert reopened.before == {"resolution": "Creditado na conta de Ana Errada", "credit": credit.pk}
+    assert reopened.after == {"resolution": "", "credit": None}
     again = services.attention_credit(item_id=item.pk, customer_id=right.pk, actor=clerk)
     assert again.credit.customer_id == right.pk and again.credit.amount == Decimal("-101.75")
     assert not Transaction.objects.filter(customer=wrong, is_void=False).exists()

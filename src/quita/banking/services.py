@@ -1267,6 +1267,43 @@ def _apply_event(title, boleto: dict | None, now) -> tuple[str | None, str | Non
 
 
 @transaction.atomic
+def _attention_mark(
+    item: AttentionItem,
+    *,
+    actor,
+    resolution: str,
+    summary: str,
+    customer_id: int | None = None,
+    links: dict | None = None,
+    logged: dict | None = None,
+) -> None:
+    """Set a needs-attention item's resolution — resolved now by `actor`, or open again when it is "" — and its
+    `links` (payment, credit), save, and log it: one activity row with the resolution and the links before and after
+    (`logged` added to the after side)."""
+    links = links or {}
+    before = {"resolution": item.resolution, **{name: getattr(item, f"{name}_id") for name in links}}
+    item.resolved_at = timezone.now() if resolution else None
+    item.resolved_by = actor if resolution and actor is not None and actor.is_authenticated else None
+    item.resolution = resolution[:255]
+    for name, value in links.items():
+        setattr(item, name, value)
+    item.save(update_fields=["resolved_at", "resolved_by", "resolution", *links])
+    activity_record(
+        entity_id=item.entity_id,
+        actor=actor,
+        action=ActivityAction.UPDATE,
+        obj=item,
+        customer_id=customer_id,
+        summary=summary,
+        before=before,
+        after={
+            "resolution": item.resolution,
+            **{name: getattr(item, f"{name}_id") for name in links},
+            **(logged or {}),
+        },
+    )
+
+
 def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
     """Mark a needs-attention item dealt with (a refund, a manual payment elsewhere…), saying how."""
     item = AttentionItem.objects.select_for_update().filter(pk=item_id).first()
@@ -1280,18 +1317,7 @@ def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
         raise ValidationFailed(
             _("Say how it was resolved."), code="resolution_required", fields={"resolution": [_("Required.")]}
         )
-    item.resolved_at = timezone.now()
-    item.resolved_by = actor if actor is not None and actor.is_authenticated else None
-    item.resolution = resolution[:255]
-    item.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-    activity_record(
-        entity_id=item.entity_id,
-        actor=actor,
-        action=ActivityAction.UPDATE,
-        obj=item,
-        summary=f"needs attention resolved: {item.resolution}",
-        after={"resolution": item.resolution},
-    )
+    _attention_mark(item, actor=actor, resolution=resolution, summary=f"needs attention resolved: {resolution[:255]}")
     return item
 
 
@@ -1383,21 +1409,14 @@ def attention_apply(*, item_id: int, invoice_id: int, actor) -> AttentionItem:
         )
         receipt.payment = payment
         receipt.save(update_fields=["payment"])
-    before = {"resolution": item.resolution, "payment": None}
-    item.resolved_at = timezone.now()
-    item.resolved_by = actor if actor is not None and actor.is_authenticated else None
-    item.resolution = str(_("Applied to invoice %(number)s") % {"number": invoice.number})[:255]
-    item.payment = payment
-    item.save(update_fields=["resolved_at", "resolved_by", "resolution", "payment"])
-    activity_record(
-        entity_id=item.entity_id,
+    _attention_mark(
+        item,
         actor=actor,
-        action=ActivityAction.UPDATE,
-        obj=item,
-        customer_id=invoice.customer_id,
+        resolution=str(_("Applied to invoice %(number)s") % {"number": invoice.number}),
         summary=f"needs attention: {payment.amount:.2f} applied to {invoice.number} (payment {payment.pk})",
-        before=before,
-        after={"resolution": item.resolution, "payment": payment.pk, "invoice": invoice.pk},
+        customer_id=invoice.customer_id,
+        links={"payment": payment},
+        logged={"invoice": invoice.pk},
     )
     return item
 
@@ -1462,21 +1481,14 @@ def attention_credit(*, item_id: int, customer_id: int, actor) -> AttentionItem:
         title=str(title),
         description=str(description),
     )
-    before = {"resolution": item.resolution, "credit": None}
-    item.resolved_at = timezone.now()
-    item.resolved_by = actor if actor is not None and actor.is_authenticated else None
-    item.resolution = str(_("Credited to %(customer)s's account") % {"customer": customer.name})[:255]
-    item.credit = credit
-    item.save(update_fields=["resolved_at", "resolved_by", "resolution", "credit"])
-    activity_record(
-        entity_id=item.entity_id,
+    _attention_mark(
+        item,
         actor=actor,
-        action=ActivityAction.UPDATE,
-        obj=item,
-        customer_id=customer.pk,
+        resolution=str(_("Credited to %(customer)s's account") % {"customer": customer.name}),
         summary=f"needs attention: {amount:.2f} credited to customer {customer.pk} (transaction {credit.pk})",
-        before=before,
-        after={"resolution": item.resolution, "credit": credit.pk, "customer": customer.pk},
+        customer_id=customer.pk,
+        links={"credit": credit},
+        logged={"customer": customer.pk},
     )
     return item
 
@@ -1490,22 +1502,13 @@ def attention_credit_voided(*, tx: Transaction, actor) -> bool:
     item = AttentionItem.objects.select_for_update().filter(credit_id=tx.pk).first()
     if item is None:
         return False
-    before = {
-        "resolution": item.resolution,
-        "credit": tx.pk,
-        "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
-    }
-    item.resolved_at, item.resolved_by, item.resolution, item.credit = None, None, "", None
-    item.save(update_fields=["resolved_at", "resolved_by", "resolution", "credit"])
-    activity_record(
-        entity_id=item.entity_id,
+    _attention_mark(
+        item,
         actor=actor,
-        action=ActivityAction.UPDATE,
-        obj=item,
-        customer_id=tx.customer_id,
+        resolution="",
         summary=f"needs attention: open again, its credit (transaction {tx.pk}) voided",
-        before=before,
-        after={"resolution": "", "credit": None, "resolved_at": None},
+        customer_id=tx.customer_id,
+        links={"credit": None},
     )
     return True
 

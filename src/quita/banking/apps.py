@@ -23,7 +23,8 @@ class BankingConfig(AppConfig):
 
         received_credit_void_hook_register(attention_credit_voided)
 
-        from quita.banking.notices import KIND, boleto_cancelled_message
+        from quita.banking.notices import KIND, UPDATED, boleto_message
         from quita.notifications.messages import email_kind_register
 
-        email_kind_register(KIND, boleto_cancelled_message)
+        email_kind_register(KIND, boleto_message)
+        email_kind_register(UPDATED, boleto_message)

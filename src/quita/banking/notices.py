@@ -19,6 +19,7 @@ from quita.core.models import ActivityAction
 from quita.notifications.models import EmailKind
 
 KIND = EmailKind.BOLETO_CANCELLED
+UPDATED = EmailKind.BOLETO_UPDATED
 
 
 def notice_recipients(boleto: Boleto) -> list[str]:
@@ -36,19 +37,46 @@ def notice_recipients(boleto: Boleto) -> list[str]:
 
 
 def boleto_cancel_notice(*, boleto: Boleto, actor, recipients: list[str]):
-    """Queue the e-mail in the caller's transaction (sent after the commit); key `boleto_cancelled:<id>` makes a
-    second notice of the same boleto impossible. Logs the e-mail (activity row) when it is new."""
+    """Queue the cancellation e-mail in the caller's transaction (sent after the commit); key `boleto_cancelled:<id>`
+    makes a second notice of the same boleto impossible. Logs the e-mail (activity row) when it is new."""
+    return _notice(
+        boleto=boleto,
+        kind=KIND,
+        key=f"{KIND}:{boleto.pk}",
+        actor=actor,
+        recipients=recipients,
+        summary=_("Boleto %(number)s cancellation e-mailed to %(to)s"),
+    )
+
+
+def boleto_balance_notice(*, boleto: Boleto, actor) -> None:
+    """After a partial payment the invoice's boleto has a new amount, barcode and linha digitável (the same nosso
+    número changed at the bank, or a new boleto issued): the subscriber gets the one to pay now, once per boleto and
+    amount (key `boleto_updated:<id>:<amount>`), after the commit. Nothing for a customer without an e-mail."""
+    recipients = notice_recipients(boleto)
+    if recipients:
+        _notice(
+            boleto=boleto,
+            kind=UPDATED,
+            key=f"{UPDATED}:{boleto.pk}:{boleto.amount:.2f}",
+            actor=actor,
+            recipients=recipients,
+            summary=_("Boleto %(number)s for the balance e-mailed to %(to)s"),
+        )
+
+
+def _notice(*, boleto: Boleto, kind: str, key: str, actor, recipients: list[str], summary):
     from quita.notifications.messages import render_email
     from quita.notifications.services import email_queue
 
     invoice = boleto.invoice
     language = settings.LANGUAGE_CODE
-    subject, _text, _html = render_email(entity=boleto.entity, kind=KIND, language=language, context=_context(boleto))
+    subject, _text, _html = render_email(entity=boleto.entity, kind=kind, language=language, context=_context(boleto))
     email, created = email_queue(
         entity=boleto.entity,
-        kind=KIND,
+        kind=kind,
         to=recipients,
-        key=f"{KIND}:{boleto.pk}",
+        key=key,
         actor=actor,
         customer=boleto.customer,
         invoice=invoice,
@@ -63,8 +91,7 @@ def boleto_cancel_notice(*, boleto: Boleto, actor, recipients: list[str]):
             action=ActivityAction.CREATE,
             obj=email,
             customer_id=boleto.customer_id,
-            summary=_("Boleto %(number)s cancellation e-mailed to %(to)s")
-            % {"number": boleto.our_number_display, "to": ", ".join(recipients)},
+            summary=summary % {"number": boleto.our_number_display, "to": ", ".join(recipients)},
             after={"boleto": boleto.pk, "invoice": invoice.pk, "to": recipients, "key": email.key},
         )
     return email
@@ -85,8 +112,8 @@ def _context(boleto: Boleto) -> dict:
     }
 
 
-def boleto_cancelled_message(email):
-    """The builder: the boleto and its invoice as they are when the message is sent."""
+def boleto_message(email):
+    """The builder of both kinds: the boleto and its invoice as they are when the message is sent."""
     from quita.documents.selectors import branding_for
     from quita.notifications.messages import Message, render_email
 

@@ -636,6 +636,7 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
             amount=balance,
             summary=f"boleto {boleto.our_number_display}: amount {balance:.2f}, the balance of {invoice.number}",
         )
+        notices.boleto_balance_notice(boleto=boleto, actor=actor)
         return
     # No instruction for this bank and layout, or a due-date change waiting: the bank writes this boleto off and a
     # new one is issued for the balance; both go in the next remittance.
@@ -649,7 +650,7 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
         return
     try:
         with transaction.atomic():
-            _issue(invoice=invoice, wallet=wallet, actor=actor)
+            reissued = _issue(invoice=invoice, wallet=wallet, actor=actor)
     except Conflict as error:
         # No nosso número left: the payment stands and the stale boleto is cancelled all the same; staff issue one.
         activity_record(
@@ -660,6 +661,8 @@ def _boleto_follow(boleto: Boleto, invoice: Invoice, balance: Decimal, actor) ->
             customer_id=boleto.customer_id,
             summary=f"boleto {boleto.our_number_display}: no new boleto for {invoice.number} ({error.code})",
         )
+    else:
+        notices.boleto_balance_notice(boleto=reissued, actor=actor)
 
 
 def _pix_follow(invoice: Invoice, balance: Decimal, actor) -> None:

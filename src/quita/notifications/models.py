@@ -16,6 +16,7 @@ class EmailKind(models.TextChoices):
     INVOICE = "invoice", _("Invoice")
     PORTAL_ACCESS = "portal_access", _("Subscriber portal access")
     BOLETO_CANCELLED = "boleto_cancelled", _("Boleto cancelled")
+    BOLETO_UPDATED = "boleto_updated", _("Boleto brought to the balance")
 
 
 class EmailStatus(models.TextChoices):

@@ -1269,7 +1269,6 @@ def _apply_event(title, boleto: dict | None, now) -> tuple[str | None, str | Non
     return None, None, None
 
 
-@transaction.atomic
 def _attention_mark(
     item: AttentionItem,
     *,
@@ -1307,6 +1306,7 @@ def _attention_mark(
     )
 
 
+@transaction.atomic
 def attention_resolve(*, item_id: int, actor, resolution: str) -> AttentionItem:
     """Mark a needs-attention item dealt with (a refund, a manual payment elsewhere…), saying how."""
     item = AttentionItem.objects.select_for_update().filter(pk=item_id).first()
